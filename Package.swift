@@ -1,0 +1,33 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "tapedeck",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tapedeck", targets: ["tapedeck"]),
+        .library(name: "SSE", targets: ["SSE"]),
+        .library(name: "Dialects", targets: ["Dialects"]),
+        .library(name: "Faults", targets: ["Faults"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "SSE"),
+        .target(name: "Dialects", dependencies: ["SSE"]),
+        .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .executableTarget(
+            name: "tapedeck",
+            dependencies: [
+                "SSE", "Dialects",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
+        .testTarget(name: "SSETests", dependencies: ["SSE"]),
+        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
+        .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -14,6 +14,8 @@ public struct SSEParser: Sendable {
     private var buffer: [UInt8] = []
     /// Index in `buffer` where the next unparsed line starts.
     private var lineStart = 0
+    /// Index in `buffer` up to which no line terminator was found, so long lines are scanned once.
+    private var scanned = 0
     private var bomChecked = false
     private var bomLength = 0
 
@@ -40,7 +42,8 @@ public struct SSEParser: Sendable {
         scan(into: &frames, atEnd: true)
         if lineStart < buffer.count {
             // A last line without terminator is still a line; its block stays unterminated.
-            processLine(from: lineStart, to: buffer.count)
+            let bytes = buffer
+            bytes.withUnsafeBufferPointer { processLine(UnsafeBufferPointer(rebasing: $0[lineStart...])) }
             lineStart = buffer.count
         }
         if !buffer.isEmpty {
@@ -59,6 +62,7 @@ public struct SSEParser: Sendable {
     private mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
         lineStart = 0
+        scanned = 0
         clearBlock()
     }
 
@@ -81,39 +85,42 @@ public struct SSEParser: Sendable {
             lineStart = bomLength
         }
         var frameEnd = 0
-        var index = lineStart
-        let count = buffer.count
-        while index < count {
-            let byte = buffer[index]
-            if byte != Self.lf && byte != Self.cr {
-                index += 1
-                continue
+        var index = max(lineStart, scanned)
+        let bytes = buffer  // shares storage; lets lines be read while other state changes
+        bytes.withUnsafeBufferPointer { all in
+            let count = all.count
+            while index < count {
+                let byte = all[index]
+                // Fast path: most bytes are far above CR and LF.
+                if byte > Self.cr || (byte != Self.lf && byte != Self.cr) {
+                    index += 1
+                    continue
+                }
+                let lineEnd = index
+                var next = index + 1
+                if byte == Self.cr {
+                    if next == count && !atEnd { break }  // a following LF may still arrive
+                    if next < count && all[next] == Self.lf { next += 1 }
+                }
+                if lineEnd == lineStart {
+                    frames.append(
+                        SSEFrame(
+                            raw: Array(all[frameEnd..<next]), event: pendingEvent(), comments: comments))
+                    clearBlock()
+                    frameEnd = next
+                } else {
+                    processLine(UnsafeBufferPointer(rebasing: all[lineStart..<lineEnd]))
+                }
+                lineStart = next
+                index = next
             }
-            let lineEnd = index
-            var next = index + 1
-            if byte == Self.cr {
-                if next == count && !atEnd { break }  // a following LF may still arrive
-                if next < count && buffer[next] == Self.lf { next += 1 }
-            }
-            if lineEnd == lineStart {
-                frames.append(dispatch(rawEnd: next, rawStart: frameEnd))
-                frameEnd = next
-            } else {
-                processLine(from: lineStart, to: lineEnd)
-            }
-            lineStart = next
-            index = next
         }
+        scanned = index
         if frameEnd > 0 {
             buffer.removeFirst(frameEnd)
             lineStart -= frameEnd
+            scanned -= frameEnd
         }
-    }
-
-    private mutating func dispatch(rawEnd: Int, rawStart: Int) -> SSEFrame {
-        let frame = SSEFrame(raw: Array(buffer[rawStart..<rawEnd]), event: pendingEvent(), comments: comments)
-        clearBlock()
-        return frame
     }
 
     private func pendingEvent() -> SSEEvent? {
@@ -124,34 +131,31 @@ public struct SSEParser: Sendable {
         return SSEEvent(type: type, data: String(decoding: payload, as: UTF8.self), id: lastEventID, retry: retry)
     }
 
-    private mutating func processLine(from start: Int, to end: Int) {
-        buffer.withUnsafeBufferPointer { all in
-            let line = UnsafeBufferPointer(rebasing: all[start..<end])
-            if line[0] == Self.colon {
-                comments.append(String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self))
-                return
+    private mutating func processLine(_ line: UnsafeBufferPointer<UInt8>) {
+        if line[0] == Self.colon {
+            comments.append(String(decoding: UnsafeBufferPointer(rebasing: line[1...]), as: UTF8.self))
+            return
+        }
+        let colonIndex = line.firstIndex(of: Self.colon)
+        let name = UnsafeBufferPointer(rebasing: line[..<(colonIndex ?? line.count)])
+        var valueStart = colonIndex.map { $0 + 1 } ?? line.count
+        if valueStart < line.count && line[valueStart] == Self.space { valueStart += 1 }
+        let value = UnsafeBufferPointer(rebasing: line[valueStart...])
+        switch FieldName(name) {
+        case .data:
+            data.append(contentsOf: value)
+            data.append(Self.lf)
+            hasData = true
+        case .event:
+            eventType = Array(value)
+        case .id:
+            if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
+        case .retry:
+            if !value.isEmpty && value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && value.count < 19 {
+                retry = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
             }
-            let colonIndex = line.firstIndex(of: Self.colon)
-            let name = UnsafeBufferPointer(rebasing: line[..<(colonIndex ?? line.count)])
-            var valueStart = colonIndex.map { $0 + 1 } ?? line.count
-            if valueStart < line.count && line[valueStart] == Self.space { valueStart += 1 }
-            let value = UnsafeBufferPointer(rebasing: line[valueStart...])
-            switch FieldName(name) {
-            case .data:
-                data.append(contentsOf: value)
-                data.append(Self.lf)
-                hasData = true
-            case .event:
-                eventType = Array(value)
-            case .id:
-                if !value.contains(0) { lastEventID = String(decoding: value, as: UTF8.self) }
-            case .retry:
-                if !value.isEmpty && value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && value.count < 19 {
-                    retry = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
-                }
-            case .unknown:
-                break
-            }
+        case .unknown:
+            break
         }
     }
 }

@@ -27,6 +27,7 @@ let package = Package(
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
+        .testTarget(name: "CLITests", dependencies: ["tapedeck"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,20 @@
+import Foundation
+
+/// A failure of the command line itself, reported as one sentence.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Reads a whole file named on the command line, with an error sentence naming it.
+func readFile(_ path: String) throws -> [UInt8] {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw CLIError("\(path) does not exist.")
+    }
+    guard !isDirectory.boolValue else { throw CLIError("\(path) is a directory, not a file.") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw CLIError("\(path) cannot be read (check its permissions).")
+    }
+    return Array(data)
+}

@@ -9,14 +9,25 @@ let package = Package(
         .library(name: "SSE", targets: ["SSE"]),
         .library(name: "Dialects", targets: ["Dialects"]),
         .library(name: "Faults", targets: ["Faults"]),
+        .library(name: "Routing", targets: ["Routing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
         .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .target(
+            name: "Routing",
+            dependencies: [
+                "Dialects", "SSE",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tapedeck",
             dependencies: [
@@ -29,6 +40,7 @@ let package = Package(
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "CLITests", dependencies: ["tapedeck"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,7 @@ let package = Package(
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
         .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .target(name: "Analysis", dependencies: ["Dialects"]),
         .executableTarget(
             name: "tapedeck",
             dependencies: [
@@ -27,6 +28,7 @@ let package = Package(
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
         .testTarget(name: "CLITests", dependencies: ["tapedeck"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
     ],

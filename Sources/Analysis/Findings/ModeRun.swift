@@ -33,12 +33,18 @@ public struct UpstreamAttempt: Codable, Sendable, Hashable {
     /// The model name the upstream's response reported.
     public var reportedModel: String?
     public var framesSent: Int
+    /// When the upstream saw the request and when its response ended, in milliseconds from the
+    /// start of the client's request.
+    public var startMilliseconds: Double
+    public var endMilliseconds: Double
 
     public init(
         model: String, stream: Bool, fault: String? = nil, ending: Ending, status: Int? = nil,
         errorKind: ErrorKind? = nil, continuation: ContinuationRecord? = nil, reportedModel: String? = nil,
-        framesSent: Int = 0
+        framesSent: Int = 0, startMilliseconds: Double = 0, endMilliseconds: Double = 0
     ) {
+        self.startMilliseconds = startMilliseconds
+        self.endMilliseconds = endMilliseconds
         self.model = model
         self.stream = stream
         self.fault = fault
@@ -59,8 +65,14 @@ public struct ModeRun: Codable, Sendable, Hashable {
     /// True when the client gave up waiting: the response never ended.
     public var hung: Bool
     public var elapsedMilliseconds: Int
+    /// What reached the client and when: one entry per SSE frame (stream) or the body (non-stream).
+    public var clientFrames: [ClientFrame]
 
-    public init(mode: Mode, outcome: Outcome, attempts: [UpstreamAttempt], hung: Bool = false, elapsedMilliseconds: Int = 0) {
+    public init(
+        mode: Mode, outcome: Outcome, attempts: [UpstreamAttempt], hung: Bool = false, elapsedMilliseconds: Int = 0,
+        clientFrames: [ClientFrame] = []
+    ) {
+        self.clientFrames = clientFrames
         self.mode = mode
         self.outcome = outcome
         self.attempts = attempts
@@ -81,6 +93,20 @@ public struct ModeRun: Codable, Sendable, Hashable {
     /// How many attempts each model got, in first-tried order.
     public var attemptsPerModel: [String: Int] {
         attempts.reduce(into: [:]) { $0[$1.model, default: 0] += 1 }
+    }
+}
+
+/// One piece of response that reached the client.
+public struct ClientFrame: Codable, Sendable, Hashable {
+    public var milliseconds: Double
+    public var bytes: Int
+    /// The text this frame added to the answer, if any.
+    public var text: String
+
+    public init(milliseconds: Double, bytes: Int, text: String = "") {
+        self.milliseconds = milliseconds
+        self.bytes = bytes
+        self.text = text
     }
 }
 

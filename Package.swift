@@ -12,12 +12,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
         .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
-        .target(name: "Analysis", dependencies: ["Dialects"]),
+        .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "tapedeck",
             dependencies: [

@@ -12,11 +12,16 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
-        .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .target(
+            name: "Faults",
+            dependencies: ["Dialects", "SSE", .product(name: "Yams", package: "Yams")],
+            exclude: ["CREATING_FAULTS.md"]
+        ),
         .executableTarget(
             name: "tapedeck",
             dependencies: [

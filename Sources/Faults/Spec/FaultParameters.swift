@@ -41,7 +41,7 @@ public struct FaultParameters: Sendable {
         values.removeValue(forKey: key)
     }
 
-    private mutating func required<T>(
+    private mutating func readRequired<T>(
         _ key: String, expected: String, _ read: (String) -> T?
     ) throws(FaultSpecError) -> T {
         guard let text = take(key) else { throw .missingKey(spec: spec, key: key, expected: expected) }
@@ -49,7 +49,7 @@ public struct FaultParameters: Sendable {
         return value
     }
 
-    private mutating func optional<T>(
+    private mutating func readOptional<T>(
         _ key: String, expected: String, _ read: (String) -> T?
     ) throws(FaultSpecError) -> T? {
         guard let text = take(key) else { return nil }
@@ -67,36 +67,36 @@ public struct FaultParameters: Sendable {
 
     /// A non-negative integer (a number of events, a number of seconds for `retry-after`).
     public mutating func count(_ key: String) throws(FaultSpecError) -> Int {
-        try required(key, expected: Self.countExpectation, Self.readCount)
+        try readRequired(key, expected: Self.countExpectation, Self.readCount)
     }
 
     /// An optional non-negative integer.
     public mutating func optionalCount(_ key: String) throws(FaultSpecError) -> Int? {
-        try optional(key, expected: Self.countExpectation, Self.readCount)
+        try readOptional(key, expected: Self.countExpectation, Self.readCount)
     }
 
     /// A duration in seconds with up to six decimals, returned in microseconds.
     public mutating func seconds(_ key: String) throws(FaultSpecError) -> Int64 {
-        try required(key, expected: Self.secondsExpectation, Self.readSeconds)
+        try readRequired(key, expected: Self.secondsExpectation, Self.readSeconds)
     }
 
     /// A duration in whole milliseconds, returned in microseconds.
     public mutating func milliseconds(_ key: String) throws(FaultSpecError) -> Int64 {
-        try required(key, expected: Self.millisecondsExpectation) { text in
+        try readRequired(key, expected: Self.millisecondsExpectation) { text in
             Self.readCount(text).flatMap { $0 <= Int(Int64.max / 1000) ? Int64($0) * 1000 : nil }
         }
     }
 
     /// An HTTP error status (400–599).
     public mutating func errorStatus(_ key: String) throws(FaultSpecError) -> Int {
-        try required(key, expected: Self.statusExpectation) { text in
+        try readRequired(key, expected: Self.statusExpectation) { text in
             Self.readCount(text).flatMap { (400...599).contains($0) ? $0 : nil }
         }
     }
 
     /// A kind of the error taxonomy, by its name (`rate_limit`, `overloaded`, …).
     public mutating func errorKind(_ key: String) throws(FaultSpecError) -> ErrorKind {
-        try required(key, expected: Self.kindExpectation) { ErrorKind(rawValue: $0) }
+        try readRequired(key, expected: Self.kindExpectation) { ErrorKind(rawValue: $0) }
     }
 
     /// Digits only, no sign, fitting an `Int`.

@@ -17,7 +17,11 @@ let package = Package(
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
-        .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .target(
+            name: "Faults",
+            dependencies: ["Dialects", "SSE", .product(name: "Yams", package: "Yams")],
+            exclude: ["CREATING_FAULTS.md"]
+        ),
         .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "tapedeck",

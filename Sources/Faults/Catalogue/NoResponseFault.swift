@@ -1,0 +1,33 @@
+/// `no_response:seconds=S`: the request is accepted and never answered, in both modes: `S`
+/// seconds of silence, then the connection is held open with nothing sent until the client
+/// gives up. `S` is wall time: `--speed` does not scale it.
+public struct NoResponseFault: Fault {
+    public static let kind = "no_response"
+    public static let keys = ["seconds"]
+
+    /// The silence, in microseconds.
+    public var micros: Int64
+
+    public init(micros: Int64) {
+        self.micros = micros
+    }
+
+    public init(parameters: inout FaultParameters) throws(FaultSpecError) {
+        micros = try parameters.seconds("seconds")
+    }
+
+    public var parameters: [(key: String, value: String)] {
+        [(key: "seconds", value: FaultParameters.formatSeconds(micros))]
+    }
+
+    public func plan(stream: CleanStream, in context: FaultContext) -> WirePlan { silence() }
+
+    public func plan(body: CleanBody, in context: FaultContext) -> WirePlan { silence() }
+
+    private func silence() -> WirePlan {
+        var plan = WirePlanBuilder()
+        plan.pause(micros)
+        plan.end(.hang)
+        return plan.plan
+    }
+}

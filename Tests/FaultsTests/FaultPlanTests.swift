@@ -22,7 +22,7 @@ private let streamCases: [PlanCase] = [
              steps: S.errorSteps(status: 429, kind: .rateLimit, retryAfter: 2)),
     PlanCase(spec: "http_error:status=503", stream: true, steps: S.errorSteps(status: 503, kind: .overloaded)),
     PlanCase(spec: "reset_before_headers", stream: true, steps: [.reset]),
-    PlanCase(spec: "no_response:seconds=30", stream: true, steps: [S.pause(30_000_000), .hang]),
+    PlanCase(spec: "no_response:seconds=30", stream: true, steps: [S.pause(30_000_000), .close]),
     PlanCase(spec: "slow_first_byte:seconds=0.5", stream: true, steps: [
         S.streamHead, S.pause(501_000), S.write(0), S.pause(500), S.write(1), S.pause(500), S.write(2),
         S.pause(2_000), S.write(3), S.pause(1_000), S.write(4), .finish,
@@ -44,7 +44,8 @@ private let streamCases: [PlanCase] = [
         S.streamHead, S.pause(1_000), S.write(0), S.pause(500), S.write(1), S.pause(500), S.write(2), .reset,
     ]),
     PlanCase(spec: "stall:after=1,seconds=30", stream: true, steps: [
-        S.streamHead, S.pause(1_000), S.write(0), S.pause(30_000_000), .hang,
+        S.streamHead, S.pause(1_000), S.write(0), S.pause(30_000_500), S.write(1), S.pause(500), S.write(2),
+        S.pause(2_000), S.write(3), S.pause(1_000), S.write(4), .finish,
     ]),
     PlanCase(spec: "malformed:at=1", stream: true, steps: [
         S.streamHead, S.pause(1_000), S.write(0), S.pause(500), S.write(1), S.pause(500),
@@ -72,7 +73,7 @@ private let bodyCases: [PlanCase] = [
              steps: S.errorSteps(status: 429, kind: .rateLimit, retryAfter: 2)),
     PlanCase(spec: "http_error:status=500", stream: false, steps: S.errorSteps(status: 500, kind: .serverError)),
     PlanCase(spec: "reset_before_headers", stream: false, steps: [.reset]),
-    PlanCase(spec: "no_response:seconds=30", stream: false, steps: [S.pause(30_000_000), .hang]),
+    PlanCase(spec: "no_response:seconds=30", stream: false, steps: [S.pause(30_000_000), .close]),
     PlanCase(spec: "slow_first_byte:seconds=1", stream: false, steps: [
         S.pause(3_000), S.bodyHead(length: 22), S.pause(1_000_000), .write(S.bodyBytes), .finish,
     ]),
@@ -84,7 +85,9 @@ private let bodyCases: [PlanCase] = [
     PlanCase(spec: "reset:after=5", stream: false, steps: [
         S.pause(3_000), S.bodyHead(length: 22), S.write(#"{"text":"he"#), .reset,
     ]),
-    PlanCase(spec: "stall:after=1,seconds=30", stream: false, steps: [S.pause(30_000_000), .hang]),
+    PlanCase(spec: "stall:after=1,seconds=30", stream: false, steps: [
+        S.pause(30_003_000), S.bodyHead(length: 22), .write(S.bodyBytes), .finish,
+    ]),
     PlanCase(spec: "malformed:at=3", stream: false, steps: [
         S.pause(3_000), S.bodyHead(length: 11), S.write(#"{"text":"he"#), .finish,
     ]),

@@ -49,7 +49,8 @@ struct PacingTests {
     func faultTimeNotScaled() throws {
         let context = FaultContext(codec: FakeCodec(), pacing: .recorded(speed: 100))
         let plan = try FaultCatalogue.parse("stall:after=0,seconds=2").plan(for: Sample.stream, in: context)
-        #expect(pauses(plan) == [2_000_000])
+        // 2 s of stall, then the recorded gaps divided by 100.
+        #expect(pauses(plan) == [2_000_010, 5, 5, 20, 10])
     }
 
     @Test("speed values read from the command line", arguments: [

@@ -1,6 +1,7 @@
 /// `no_response:seconds=S`: the request is accepted and never answered, in both modes: `S`
-/// seconds of silence, then the connection is held open with nothing sent until the client
-/// gives up. `S` is wall time: `--speed` does not scale it.
+/// seconds of silence on an open connection, then the connection is closed without a response.
+/// A client whose timeout is shorter than `S` sees a timeout; a longer one sees the connection
+/// drop. `S` is wall time: `--speed` does not scale it.
 public struct NoResponseFault: Fault {
     public static let kind = "no_response"
     public static let keys = ["seconds"]
@@ -27,7 +28,7 @@ public struct NoResponseFault: Fault {
     private func silence() -> WirePlan {
         var plan = WirePlanBuilder()
         plan.pause(micros)
-        plan.end(.hang)
+        plan.end(.close)
         return plan.plan
     }
 }

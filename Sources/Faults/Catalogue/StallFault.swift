@@ -1,6 +1,7 @@
-/// `stall:after=N,seconds=S`: in a stream, `N` content events, then silence: `S` seconds, then
-/// the connection is held open with nothing more sent until the client gives up. Without
-/// streaming, the same silence from the start (no head, no body). `S` is wall time.
+/// `stall:after=N,seconds=S`: in a stream, `N` content events, then `S` seconds of silence on an
+/// open connection, then the rest of the stream as recorded. A gateway whose idle timeout is
+/// shorter than `S` must fail over; one with a longer timeout sees the stream resume. Without
+/// streaming, the same silence before the head and body. `S` is wall time.
 public struct StallFault: Fault {
     public static let kind = "stall"
     public static let keys = ["after", "seconds"]
@@ -28,16 +29,20 @@ public struct StallFault: Fault {
         let sent = StreamLayout(frames: stream.frames, codec: context.codec).prefixLength(afterContent: after)
         var plan = WirePlanBuilder()
         plan.streamHead(status: stream.status, headers: stream.headers)
-        plan.write(Array(stream.pacedFrames(context.pacing).prefix(sent)))
+        let frames = stream.pacedFrames(context.pacing)
+        plan.write(Array(frames.prefix(sent)))
         plan.pause(micros)
-        plan.end(.hang)
+        plan.write(Array(frames.dropFirst(sent)))
+        plan.end(stream.end.step)
         return plan.plan
     }
 
     public func plan(body: CleanBody, in context: FaultContext) -> WirePlan {
         var plan = WirePlanBuilder()
-        plan.pause(micros)
-        plan.end(.hang)
+        plan.pause(micros + context.pacing.scaled(body.offsetMicros))
+        plan.bodyHead(status: body.status, headers: body.headers, length: body.bytes.count)
+        plan.write(body.bytes)
+        plan.end(.finish)
         return plan.plan
     }
 }

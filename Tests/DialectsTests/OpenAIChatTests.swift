@@ -109,6 +109,20 @@ struct OpenAIChatTests {
         #expect(!outcome.terminated)
     }
 
+    @Test("garbage chunks neither crash the accumulator nor grow the choice list without bound")
+    func garbageChunks() {
+        var accumulator = codec.makeAccumulator()
+        for data in [#"{"choices":"x"}"#, #"{"choices":[{"index":1000000000,"delta":{"content":"far"}}]}"#,
+                     #"{"choices":[{"index":-1,"delta":{"content":"neg"}}]}"#, "[]", "42", #"{"choices":[{"delta":{"content":"ok"}}]}"#] {
+            accumulator.consume(SSEEvent(data: data))
+        }
+        let outcome = accumulator.outcome()
+        #expect(outcome.choices == ["ok"])
+        #expect(outcome.error == nil)
+        let body = codec.outcome(fromBody: Array(#"{"object":"chat.completion","choices":[{"index":99999999,"message":{"content":"x"}}]}"#.utf8), status: 200)
+        #expect(body.choices == [""])
+    }
+
     @Test("only [DONE] is a terminator")
     func terminatorIsDone() {
         #expect(codec.isTerminator(SSEEvent(data: "[DONE]")))

@@ -113,6 +113,19 @@ struct OpenAIResponsesTests {
                                                   usage: Usage(inputTokens: 3, outputTokens: 2), terminated: true))
     }
 
+    @Test("invalid JSON in an event stops the stream with a malformed error, as the SDK raises there")
+    func malformedEvent() {
+        var accumulator = codec.makeAccumulator()
+        accumulator.consume(SSEEvent(type: "response.output_text.delta", data: #"{"type":"response.output_text.delta","sequence_number":4,"delta":"Hi"}"#))
+        accumulator.consume(SSEEvent(type: "response.output_text.delta", data: #"{"type":"response.output_text.delta","seq"#))
+        accumulator.consume(SSEEvent(type: "response.completed", data: #"{"type":"response.completed","sequence_number":6,"response":{"status":"completed"}}"#))
+        let outcome = accumulator.outcome()
+        #expect(outcome.text == "Hi")
+        #expect(outcome.error == OutcomeError(kind: .malformed, status: nil,
+                                              message: #"Invalid JSON in stream event data: {"type":"response.output_text.delta","seq"#))
+        #expect(!outcome.terminated)
+    }
+
     @Test("the terminal events are completed, incomplete and failed")
     func terminators() {
         for type in ["response.completed", "response.incomplete", "response.failed"] {

@@ -44,7 +44,8 @@ public struct OpenAIChatAccumulator: StreamAccumulator {
         if let model = chunk["model"]?.stringValue, !model.isEmpty { result.model = model }
         if let usage = OpenAIContent.usage(chunk["usage"]) { result.usage = usage }
         for (position, choice) in (chunk["choices"]?.arrayValue ?? []).enumerated() {
-            consume(choice: choice, index: choice["index"]?.intValue ?? position)
+            let index = choice["index"]?.intValue ?? position
+            if OpenAIChatCodec.choiceIndices.contains(index) { consume(choice: choice, index: index) }
         }
     }
 

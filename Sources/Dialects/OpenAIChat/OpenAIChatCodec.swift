@@ -69,6 +69,10 @@ public struct OpenAIChatCodec: DialectCodec {
 
     // MARK: - Shared with the accumulator
 
+    /// Choice indices are read up to OpenAI's own limit for `n`; a larger one is garbage, and
+    /// honouring it would grow the choice list without bound.
+    static let choiceIndices = 0..<128
+
     /// True for the `[DONE]` sentinel (the SDK also accepts trailing bytes after it).
     static func isDone(_ data: String) -> Bool { data.hasPrefix("[DONE]") }
 
@@ -97,6 +101,7 @@ public struct OpenAIChatCodec: DialectCodec {
         var finishes: [(index: Int, reason: FinishReason)] = []
         for (position, choice) in (json["choices"]?.arrayValue ?? []).enumerated() {
             let index = choice["index"]?.intValue ?? position
+            guard choiceIndices.contains(index) else { continue }
             let message = choice["message"]
             outcome.append(text: OpenAIContent.text(of: message?["content"]), choice: index)
             outcome.append(text: message?["refusal"]?.stringValue ?? "", choice: index)

@@ -104,7 +104,8 @@ extension OpenAIChatCodec {
             "object": .string(object),
             "created": .int(OpenAISyntheticID.createdAt),
             "service_tier": "default",
-            "system_fingerprint": .string(OpenAISyntheticID.make(prefix: "fp_", seed: outcome.model ?? "").prefix(13).description),
+            // OpenAI's fingerprints are `fp_` and ten hex digits.
+            "system_fingerprint": .string(String(OpenAISyntheticID.make(prefix: "fp_", seed: outcome.model ?? "").prefix(13))),
         ]
         if let model = outcome.model { header["model"] = .string(model) }
         return header

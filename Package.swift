@@ -19,7 +19,12 @@ let package = Package(
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
-        .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .target(
+            name: "Faults",
+            dependencies: ["Dialects", "SSE", .product(name: "Yams", package: "Yams")],
+            exclude: ["CREATING_FAULTS.md"]
+        ),
+        .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "Routing",
             dependencies: [
@@ -38,6 +43,7 @@ let package = Package(
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
         .testTarget(name: "CLITests", dependencies: ["tapedeck"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),

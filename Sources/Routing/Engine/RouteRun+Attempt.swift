@@ -1,0 +1,234 @@
+import Dialects
+import Foundation
+import SSE
+
+/// What one attempt produced.
+struct AttemptRun {
+    /// The attempt's own outcome in the upstream's dialect, partial when it failed.
+    var outcome: Outcome
+    var status: Int?
+    var error: OutcomeError?
+    var retryAfter: Duration?
+    var bytesReceived = 0
+    /// A restart answer that did not reproduce the text already sent.
+    var diverged = false
+
+    init(outcome: Outcome, status: Int? = nil, error: OutcomeError? = nil) {
+        self.outcome = outcome
+        self.status = status
+        self.error = error
+    }
+}
+
+/// The outcome of waiting for the next upstream event under a deadline.
+private enum Wait: Sendable {
+    case event(UpstreamEvent?)
+    case deadline
+}
+
+extension RouteRun {
+    /// Sends one request upstream and follows its answer to the end, a failure, or a deadline,
+    /// forwarding content to the client as it arrives (in stream mode).
+    mutating func runAttempt(_ request: UpstreamRequest, timeouts: AttemptTimeouts, fallbackModel: String) async -> AttemptRun {
+        let events = router.routerTransport.send(request)
+        defer { events.cancel() }
+        if request.stream {
+            return await followStream(events, dialect: request.dialect, timeouts: timeouts, fallbackModel: fallbackModel)
+        }
+        return await followBody(events, dialect: request.dialect, timeouts: timeouts)
+    }
+
+    private mutating func followStream(_ events: UpstreamEvents, dialect: Dialect, timeouts: AttemptTimeouts, fallbackModel: String) async -> AttemptRun {
+        let codec = dialect.codec
+        let clock = router.routerClock
+        let started = clock.now()
+        var run = AttemptRun(outcome: Outcome(dialect: dialect))
+        var headers: [HTTPField] = []
+        var errorBody: [UInt8] = []
+        var parser = SSEParser()
+        var accumulator = codec.makeAccumulator()
+        var textSeen = 0
+        var argumentsSeen: [Int] = []
+        var sawContent = false
+        var lastEvent = started
+
+        while true {
+            let idleDeadline = lastEvent + timeouts.idle
+            let deadline = sawContent ? idleDeadline : min(started + timeouts.firstToken, idleDeadline)
+            switch await nextEvent(events, deadline: deadline) {
+            case .deadline:
+                let message = !sawContent && started + timeouts.firstToken <= idleDeadline
+                    ? "no content within the first-token timeout of \(timeouts.firstToken)"
+                    : "the stream stalled for longer than the idle timeout of \(timeouts.idle)"
+                run.error = OutcomeError(kind: .timeout, status: nil, message: message)
+                return run
+            case .event(.head(let status, let fields)):
+                run.status = status
+                headers = fields
+                lastEvent = clock.now()
+            case .event(.frame(let bytes)), .event(.body(let bytes)):
+                run.bytesReceived += bytes.count
+                lastEvent = clock.now()
+                if let status = run.status, !(200..<300).contains(status) {
+                    if errorBody.count < Self.errorBodyLimit { errorBody += bytes.prefix(Self.errorBodyLimit - errorBody.count) }
+                    continue
+                }
+                for frame in parser.feed(bytes) {
+                    guard let event = frame.event else { continue }
+                    accumulator.consume(event)
+                    run.outcome = accumulator.outcome()
+                    let model = run.outcome.model ?? fallbackModel
+
+                    let text = run.outcome.text
+                    if text.utf8.count > textSeen {
+                        let piece = String(decoding: text.utf8.dropFirst(textSeen), as: UTF8.self)
+                        textSeen = text.utf8.count
+                        sawContent = true
+                        let sent = await channel.text(piece, model: model)
+                        if sent.diverged { return diverged(run) }
+                        if !sent.proceed { return run }
+                    }
+                    for (index, call) in run.outcome.toolCalls.enumerated() {
+                        if index >= argumentsSeen.count {
+                            argumentsSeen.append(0)
+                            sawContent = true
+                            let sent = await channel.toolCallStarted(index: index, id: call.id, name: call.name, model: model)
+                            if sent.diverged { return diverged(run) }
+                            if !sent.proceed { return run }
+                        }
+                        if call.arguments.utf8.count > argumentsSeen[index] {
+                            let piece = String(decoding: call.arguments.utf8.dropFirst(argumentsSeen[index]), as: UTF8.self)
+                            argumentsSeen[index] = call.arguments.utf8.count
+                            guard await channel.toolCallArguments(index: index, piece: piece, model: model) else { return run }
+                        }
+                    }
+                    if let error = run.outcome.error {
+                        run.error = error
+                        return run
+                    }
+                    if run.outcome.terminated {
+                        // A restart answer that ends before reproducing the sent text diverged too.
+                        return channel.isSuppressingPrefix ? diverged(run) : run
+                    }
+                }
+            case .event(.end), .event(nil):
+                if let status = run.status, !(200..<300).contains(status) {
+                    run.error = httpError(codec: codec, status: status, body: errorBody)
+                    run.retryAfter = Self.retryAfter(headers)
+                } else if run.status == nil {
+                    run.error = OutcomeError(kind: .connection, status: nil, message: "the upstream closed the connection before answering")
+                } else {
+                    run.error = OutcomeError(kind: .connection, status: nil, message: "the stream ended without its terminator")
+                }
+                return run
+            case .event(.failure(let failure)):
+                run.error = Self.transportError(failure, streamStarted: run.status != nil)
+                return run
+            }
+        }
+    }
+
+    private func followBody(_ events: UpstreamEvents, dialect: Dialect, timeouts: AttemptTimeouts) async -> AttemptRun {
+        let codec = dialect.codec
+        let deadline = router.routerClock.now() + timeouts.total
+        var run = AttemptRun(outcome: Outcome(dialect: dialect))
+        var headers: [HTTPField] = []
+        var body: [UInt8] = []
+        while true {
+            switch await nextEvent(events, deadline: deadline) {
+            case .deadline:
+                run.error = OutcomeError(kind: .timeout, status: nil, message: "no complete response within the timeout of \(timeouts.total)")
+                return run
+            case .event(.head(let status, let fields)):
+                run.status = status
+                headers = fields
+            case .event(.frame(let bytes)), .event(.body(let bytes)):
+                run.bytesReceived += bytes.count
+                body += bytes
+            case .event(.end), .event(nil):
+                guard let status = run.status else {
+                    run.error = OutcomeError(kind: .connection, status: nil, message: "the upstream closed the connection before answering")
+                    return run
+                }
+                guard (200..<300).contains(status) else {
+                    run.error = httpError(codec: codec, status: status, body: body)
+                    run.retryAfter = Self.retryAfter(headers)
+                    return run
+                }
+                run.outcome = codec.outcome(fromBody: body, status: status)
+                if let error = run.outcome.error {
+                    run.error = error
+                } else if !run.outcome.terminated {
+                    run.error = OutcomeError(kind: .malformed, status: nil, message: "the response body is incomplete")
+                }
+                return run
+            case .event(.failure(let failure)):
+                run.error = Self.transportError(failure, streamStarted: run.status != nil)
+                return run
+            }
+        }
+    }
+
+    /// The next event, or `.deadline` if `deadline` passes first (the pending wait is then cancelled).
+    private func nextEvent(_ events: UpstreamEvents, deadline: Duration) async -> Wait {
+        let clock = router.routerClock
+        if clock.now() >= deadline { return .deadline }
+        return await withTaskGroup(of: Wait?.self) { group in
+            group.addTask { .event(await events.next()) }
+            group.addTask {
+                do {
+                    try await clock.sleep(until: deadline)
+                    return .deadline
+                } catch {
+                    return nil
+                }
+            }
+            var result = Wait.deadline
+            while let finished = await group.next() {
+                if let finished {
+                    result = finished
+                    break
+                }
+            }
+            group.cancelAll()
+            return result
+        }
+    }
+
+    private func diverged(_ run: AttemptRun) -> AttemptRun {
+        var run = run
+        run.diverged = true
+        run.error = OutcomeError(
+            kind: .malformed, status: nil, message: "the restarted answer does not begin with the text the client already has")
+        return run
+    }
+
+    private func httpError(codec: any DialectCodec, status: Int, body: [UInt8]) -> OutcomeError {
+        var error = codec.classify(status: status, body: body)
+        if error.status == nil { error.status = status }
+        return error
+    }
+
+    static let errorBodyLimit = 64 * 1024
+
+    static func transportError(_ failure: TransportFailure, streamStarted: Bool) -> OutcomeError {
+        switch failure {
+        case .reset:
+            return OutcomeError(
+                kind: .connection, status: nil,
+                message: streamStarted ? "the upstream reset the connection mid-response" : "the upstream reset the connection")
+        case .timeout: return OutcomeError(kind: .timeout, status: nil, message: "the upstream connection timed out")
+        case .connection: return OutcomeError(kind: .connection, status: nil, message: "could not connect to the upstream")
+        }
+    }
+
+    /// `retry-after-ms`, or `retry-after` in seconds (an HTTP date is ignored).
+    static func retryAfter(_ headers: [HTTPField]) -> Duration? {
+        func value(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name }?.value.trimmingCharacters(in: .whitespaces)
+        }
+        if let ms = value("retry-after-ms").flatMap(Double.init), ms >= 0 { return .milliseconds(Int64(ms.rounded())) }
+        if let seconds = value("retry-after").flatMap(Double.init), seconds >= 0 { return .milliseconds(Int64((seconds * 1000).rounded())) }
+        return nil
+    }
+}

@@ -74,8 +74,9 @@ struct ClientChannel {
         }
         deliveredText += fresh
         forwardedThisAttempt += fresh.utf8.count
-        let events = writer.text(fresh, model: model)
-        return (await send(events, model: model), false)
+        var bytes = await opening(model: model)
+        bytes += encode(writer.text(fresh, model: model))
+        return (await send(bytes), false)
     }
 
     /// Forwards the start of a tool call. A tool call where a restart still owes sent text is a divergence.
@@ -84,15 +85,17 @@ struct ClientChannel {
         guard unmatchedPrefix.isEmpty else { return (false, true) }
         deliveredToolCalls = true
         forwardedThisAttempt += name.utf8.count
-        let events = writer.toolCallStarted(index: index, id: id, name: name, model: model)
-        return (await send(events, model: model), false)
+        var bytes = await opening(model: model)
+        bytes += encode(writer.toolCallStarted(index: index, id: id, name: name, model: model))
+        return (await send(bytes), false)
     }
 
     mutating func toolCallArguments(index: Int, piece: String, model: String) async -> Bool {
         guard streaming, !piece.isEmpty else { return true }
         forwardedThisAttempt += piece.utf8.count
-        let events = writer.toolCallArguments(index: index, piece: piece, model: model)
-        return await send(events, model: model)
+        var bytes = await opening(model: model)
+        bytes += encode(writer.toolCallArguments(index: index, piece: piece, model: model))
+        return await send(bytes)
     }
 
     /// Ends the answer successfully with the final outcome (client dialect, combined usage).
@@ -143,14 +146,16 @@ struct ClientChannel {
         [HTTPField("content-type", "application/json"), HTTPField("x-tapedeck-request-id", requestID)]
     }
 
-    /// Writes content events, preceded by the held-back head and opening on the first call.
-    private mutating func send(_ events: [SSEEvent], model: String) async -> Bool {
-        var bytes: [UInt8] = []
-        if !headSent {
-            await sendHead(status: 200, headers: streamHeaders)
-            bytes = encode(writer.opening(model: model))
-        }
-        bytes += encode(events)
+    /// On the first content: sends the held-back head and returns the opening events' bytes. The
+    /// opening is made before the content events because writers number their events.
+    private mutating func opening(model: String) async -> [UInt8] {
+        guard !headSent else { return [] }
+        await sendHead(status: 200, headers: streamHeaders)
+        return encode(writer.opening(model: model))
+    }
+
+    /// Writes content bytes; false when the client is gone.
+    private mutating func send(_ bytes: [UInt8]) async -> Bool {
         await sendBody(bytes)
         return !gone
     }

@@ -28,7 +28,7 @@ extension AnthropicMessagesCodec {
 
     public func errorResponse(kind: ErrorKind, message: String?, retryAfter: Int?) -> ProviderErrorResponse {
         let text = message ?? Self.providerMessage(for: kind)
-        let requestID = "req_011C" + Self.stableToken(of: "\(kind.rawValue)|\(text)")
+        let requestID = "req_011C" + SynthesisPieces.token(seed: "\(kind.rawValue)|\(text)")
         var body = errorDocument(kind: kind, message: text)
         body["request_id"] = .string(requestID)
         var headers = [HTTPField("content-type", "application/json"), HTTPField("request-id", requestID)]
@@ -110,22 +110,5 @@ extension AnthropicMessagesCodec {
         let text = String(decoding: body.prefix(200), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? nil : text
-    }
-
-    /// A short deterministic base-62 token for ids, so synthesized responses are reproducible.
-    static func stableToken(of seed: String, length: Int = 20) -> String {
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-        var state: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in seed.utf8 { state = (state ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        var token = ""
-        for _ in 0..<length {
-            // splitmix64 steps spread the one seed hash over every character.
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var mixed = (state ^ (state >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
-            mixed ^= mixed >> 31
-            token.append(alphabet[Int(mixed % UInt64(alphabet.count))])
-        }
-        return token
     }
 }

@@ -46,7 +46,7 @@ extension AnthropicMessagesCodec {
         if !outcome.text.isEmpty {
             events.append(Self.event(["type": "content_block_start", "index": .int(index), "content_block": ["type": "text", "text": ""]]))
             events.append(Self.event(["type": "ping"]))
-            for piece in Self.pieces(of: outcome.text, wordsPerPiece: 3, maxCharacters: 24) {
+            for piece in SynthesisPieces.split(outcome.text, wordsPerPiece: 3, maxCharacters: 24) {
                 events.append(Self.event([
                     "type": "content_block_delta", "index": .int(index),
                     "delta": ["type": "text_delta", "text": .string(piece)],
@@ -60,7 +60,7 @@ extension AnthropicMessagesCodec {
                 "type": "content_block_start", "index": .int(index),
                 "content_block": ["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": [:]],
             ]))
-            for piece in [""] + Self.pieces(of: call.arguments, wordsPerPiece: 2, maxCharacters: 12) {
+            for piece in [""] + SynthesisPieces.split(call.arguments, wordsPerPiece: 2, maxCharacters: 12) {
                 events.append(Self.event([
                     "type": "content_block_delta", "index": .int(index),
                     "delta": ["type": "input_json_delta", "partial_json": .string(piece)],
@@ -108,31 +108,6 @@ extension AnthropicMessagesCodec {
     /// A message id derived from the outcome, so the same outcome always gets the same stream.
     static func messageID(for outcome: Outcome) -> String {
         let seed = "\(outcome.model ?? "")|\(outcome.text)|\(outcome.toolCalls.map(\.id).joined(separator: ","))"
-        return "msg_01" + stableToken(of: seed, length: 22)
-    }
-
-    /// Splits text into delta-sized pieces that join back to exactly the same text: a piece ends
-    /// after `wordsPerPiece` words or at `maxCharacters`, whichever comes first.
-    static func pieces(of text: String, wordsPerPiece: Int, maxCharacters: Int) -> [String] {
-        var pieces: [String] = []
-        var current = ""
-        var words = 0
-        var previousWasSpace = false
-        for character in text {
-            if previousWasSpace && !character.isWhitespace && (words >= wordsPerPiece || current.count >= maxCharacters) {
-                pieces.append(current)
-                current = ""
-                words = 0
-            } else if current.count >= maxCharacters {
-                pieces.append(current)
-                current = ""
-                words = 0
-            }
-            if character.isWhitespace && !previousWasSpace && !current.isEmpty { words += 1 }
-            current.append(character)
-            previousWasSpace = character.isWhitespace
-        }
-        if !current.isEmpty { pieces.append(current) }
-        return pieces
+        return "msg_01" + SynthesisPieces.token(seed: seed, length: 22)
     }
 }

@@ -42,10 +42,11 @@ public struct AnthropicMessagesCodec: DialectCodec {
             if let status, isErrorStatus { return Outcome(dialect: dialect, error: classify(status: status, body: body)) }
             return Outcome(dialect: dialect, error: Self.malformedBodyError)
         }
-        if isErrorStatus || json["type"]?.stringValue == "error" {
+        if let status, isErrorStatus { return Outcome(dialect: dialect, error: error(from: json, status: status)) }
+        if json["type"]?.stringValue == "error" {
+            // Read from a file, the status is the one Anthropic pairs with the error type.
             let inferred = json["error"]?["type"]?.stringValue.flatMap(AnthropicErrorType.init(rawValue:))?.status
-            let errorStatus = isErrorStatus ? status : inferred
-            return Outcome(dialect: dialect, error: error(from: json, status: errorStatus))
+            return Outcome(dialect: dialect, error: error(from: json, status: inferred))
         }
         var outcome = Outcome(dialect: dialect, model: json["model"]?.stringValue, terminated: true)
         for block in json["content"]?.arrayValue ?? [] {

@@ -79,6 +79,15 @@ struct AnthropicMessagesTests {
         #expect(files.subtracting(entries).isEmpty, "files without an entry: \(files.subtracting(entries).sorted())")
     }
 
+    @Test("Every fixture is detected as this dialect, as `tapedeck inspect` needs")
+    func fixturesAreDetected() throws {
+        for name in fixtureNames() {
+            let bytes = try Fixtures.bytes("\(folder)/\(name)")
+            let detected = name.hasSuffix(".sse") ? Dialect.detect(frames: SSEParser.parse(bytes)) : Dialect.detect(json: try JSONValue.parse(bytes))
+            #expect(detected == .anthropicMessages, "\(name)")
+        }
+    }
+
     @Test("Every fixture stream names each event after its JSON type")
     func fixtureEventNamesMatchTypes() throws {
         for name in fixtureNames() where name.hasSuffix(".sse") {

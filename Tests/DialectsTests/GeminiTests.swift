@@ -75,6 +75,15 @@ struct GeminiTests {
         #expect(files.subtracting(entries).isEmpty, "files without an entry: \(files.subtracting(entries).sorted())")
     }
 
+    @Test("Every fixture is detected as this dialect, as `tapedeck inspect` needs")
+    func fixturesAreDetected() throws {
+        for name in fixtureNames() {
+            let bytes = try Fixtures.bytes("\(folder)/\(name)")
+            let detected = name.hasSuffix(".sse") ? Dialect.detect(frames: SSEParser.parse(bytes)) : Dialect.detect(json: try JSONValue.parse(bytes))
+            #expect(detected == .gemini, "\(name)")
+        }
+    }
+
     @Test("Fixture streams use CRLF line endings, except the LF-only variant")
     func fixtureLineEndings() throws {
         for name in fixtureNames() where name.hasSuffix(".sse") {

@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
-        .testTarget(name: "CLITests", dependencies: ["tapedeck"]),
+        .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),
     ],

@@ -1,5 +1,10 @@
+import Dialects
 import Foundation
 import Testing
+
+private struct Document: Decodable {
+    var outcome: Outcome
+}
 
 /// `tapedeck inspect` run as a process, on every provider fixture.
 @Suite("tapedeck inspect")
@@ -10,17 +15,22 @@ struct InspectCommandTests {
 
     @Test("--json prints the outcome recorded in the folder's outcomes.json", arguments: fixtures)
     func jsonOutcomeMatchesExpectation(path: String) throws {
-        let result = try TapedeckProcess.run(["inspect", "fixtures/\(path)", "--json"])
+        // OpenAI's HTTP error bodies are byte-for-byte the same for Chat and Responses, so those
+        // files name their dialect; every other fixture is auto-detected.
+        let ambiguous = path.hasPrefix("streams/openai_responses/http-")
+        let result = try TapedeckProcess.run(
+            ["inspect", "fixtures/\(path)", "--json"] + (ambiguous ? ["--dialect", "openai_responses"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         let printed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let outcome = try #require(printed?["outcome"] as? [String: Any])
         #expect(Set(outcome.keys) == ["dialect", "model", "text", "tool_calls", "finish_reason", "usage", "error", "terminated"])
 
         let folder = (path as NSString).deletingLastPathComponent
-        let expectations = try JSONSerialization.jsonObject(
-            with: Data(try Fixtures.bytes("\(folder)/outcomes.json"))) as? [String: Any]
-        let expected = try #require(expectations?[(path as NSString).lastPathComponent] as? [String: Any])
-        #expect(NSDictionary(dictionary: outcome).isEqual(to: expected), "got \(outcome)")
+        let expectations = try JSONDecoder().decode(
+            [String: Outcome].self, from: Data(try Fixtures.bytes("\(folder)/outcomes.json")))
+        let expected = try #require(expectations[(path as NSString).lastPathComponent])
+        let printedOutcome = try JSONDecoder().decode(Document.self, from: Data(result.stdout.utf8)).outcome
+        #expect(printedOutcome == expected)
     }
 
     @Test("the human view lists frames and the outcome")

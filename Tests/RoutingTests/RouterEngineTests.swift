@@ -25,7 +25,7 @@ func adding(_ setting: String, to yaml: String) -> String {
     yaml.replacingOccurrences(of: "  retry_backoff: 0\n", with: "  retry_backoff: 0\n  \(setting)\n")
 }
 
-let answer = "Hello there, this is the answer you asked for."
+let answer = "Hello there, this is the answer you asked for. It runs a little longer so that every provider streams it in several pieces."
 
 func openAIUpstreams(primary: [UpstreamBehaviour], backup: [UpstreamBehaviour] = []) -> [String: ScriptedTransport.Upstream] {
     [
@@ -363,7 +363,7 @@ extension RouterEngineTests {
     func refusals() async throws {
         let guarded = openAIPair.replacingOccurrences(of: "router_settings:", with: "general_settings: {master_key: sk-m}\nrouter_settings:")
         let harness = try RouterHarness(yaml: guarded, upstreams: openAIUpstreams(primary: []))
-        let unauthorized = await harness.send(.openAIResponses, model: "primary", stream: true, key: "sk-wrong")
+        let unauthorized = await harness.send(.anthropicMessages, model: "primary", stream: true, key: "sk-wrong")
         #expect(unauthorized.status == 401)
         let unknown = await harness.send(.openAIChat, model: "nope", stream: true, key: "sk-m")
         #expect(unknown.status == 400)

@@ -10,6 +10,8 @@ public struct RouteAttempt: Sendable, Hashable, Codable {
     public var deployment: String?
     /// `provider/model` of the deployment.
     public var model: String?
+    /// The model name the upstream reported in its answer, if it got that far.
+    public var reportedModel: String?
     /// Microseconds from the start of the request, on the router's clock.
     public var startMicros: Int64
     public var endMicros: Int64
@@ -29,7 +31,8 @@ public struct RouteAttempt: Sendable, Hashable, Codable {
     public var next: String
 
     public init(
-        index: Int, group: String, deployment: String?, model: String?, startMicros: Int64, endMicros: Int64,
+        index: Int, group: String, deployment: String?, model: String?, reportedModel: String? = nil,
+        startMicros: Int64, endMicros: Int64,
         status: Int?, error: OutcomeError?, continuation: AttemptContinuation?, bytesReceived: Int,
         bytesForwarded: Int, usage: Usage?, next: String
     ) {
@@ -37,6 +40,7 @@ public struct RouteAttempt: Sendable, Hashable, Codable {
         self.group = group
         self.deployment = deployment
         self.model = model
+        self.reportedModel = reportedModel
         self.startMicros = startMicros
         self.endMicros = endMicros
         self.status = status
@@ -50,6 +54,7 @@ public struct RouteAttempt: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case index, group, deployment, model
+        case reportedModel = "reported_model"
         case startMicros = "start_us"
         case endMicros = "end_us"
         case status, error, continuation

@@ -20,6 +20,14 @@ struct AttemptRun {
     }
 }
 
+/// How far a tool call's arguments have been seen and forwarded within one attempt.
+private struct ToolProgress {
+    /// The arguments as last reported by the accumulator.
+    var observed: String
+    /// The arguments text the client has received.
+    var forwarded = ""
+}
+
 /// The outcome of waiting for the next upstream event under a deadline.
 private enum Wait: Sendable {
     case event(UpstreamEvent?)
@@ -48,14 +56,23 @@ extension RouteRun {
         var parser = SSEParser()
         var accumulator = codec.makeAccumulator()
         var textSeen = 0
-        var argumentsSeen: [Int] = []
+        var tools: [ToolProgress] = []
         var sawContent = false
         var lastEvent = started
+        /// Set when a dialect without a terminator event reported its end; the rest is read for usage.
+        var finished = false
 
         while true {
             let idleDeadline = lastEvent + timeouts.idle
             let deadline = sawContent ? idleDeadline : min(started + timeouts.firstToken, idleDeadline)
-            switch await nextEvent(events, deadline: deadline) {
+            let next = await nextEvent(events, deadline: deadline)
+            if finished {
+                switch next {
+                case .deadline, .event(.end), .event(nil), .event(.failure): return run
+                default: break
+                }
+            }
+            switch next {
             case .deadline:
                 let message = !sawContent && started + timeouts.firstToken <= idleDeadline
                     ? "no content within the first-token timeout of \(timeouts.firstToken)"
@@ -89,17 +106,20 @@ extension RouteRun {
                         if !sent.proceed { return run }
                     }
                     for (index, call) in run.outcome.toolCalls.enumerated() {
-                        if index >= argumentsSeen.count {
-                            argumentsSeen.append(0)
+                        if index >= tools.count {
+                            // A call's first arguments may be a placeholder (Anthropic's `{}`), so
+                            // they wait until they grow or the answer ends.
+                            tools.append(ToolProgress(observed: call.arguments))
                             sawContent = true
                             let sent = await channel.toolCallStarted(index: index, id: call.id, name: call.name, model: model)
                             if sent.diverged { return diverged(run) }
                             if !sent.proceed { return run }
-                        }
-                        if call.arguments.utf8.count > argumentsSeen[index] {
-                            let piece = String(decoding: call.arguments.utf8.dropFirst(argumentsSeen[index]), as: UTF8.self)
-                            argumentsSeen[index] = call.arguments.utf8.count
-                            guard await channel.toolCallArguments(index: index, piece: piece, model: model) else { return run }
+                        } else if call.arguments != tools[index].observed {
+                            let grew = call.arguments.hasPrefix(tools[index].observed)
+                            tools[index].observed = call.arguments
+                            if grew || tools[index].forwarded.isEmpty {
+                                guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else { return run }
+                            }
                         }
                     }
                     if let error = run.outcome.error {
@@ -108,7 +128,14 @@ extension RouteRun {
                     }
                     if run.outcome.terminated {
                         // A restart answer that ends before reproducing the sent text diverged too.
-                        return channel.isSuppressingPrefix ? diverged(run) : run
+                        if channel.isSuppressingPrefix { return diverged(run) }
+                        for (index, call) in run.outcome.toolCalls.enumerated() where index < tools.count {
+                            guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else { return run }
+                        }
+                        // Gemini has no terminator event: its finish chunk may be followed by a
+                        // usage-only chunk, so it is read to the end of the response.
+                        if dialect != .gemini { return run }
+                        finished = true
                     }
                 }
             case .event(.end), .event(nil):
@@ -126,6 +153,16 @@ extension RouteRun {
                 return run
             }
         }
+    }
+
+    /// Sends the part of a tool call's arguments the client does not have yet, when what it has
+    /// is still a prefix of them; false when the client is gone.
+    private mutating func forwardArguments(of call: ToolCall, index: Int, tools: inout [ToolProgress], model: String) async -> Bool {
+        let forwarded = tools[index].forwarded
+        guard call.arguments.utf8.count > forwarded.utf8.count, call.arguments.hasPrefix(forwarded) else { return true }
+        let piece = String(decoding: call.arguments.utf8.dropFirst(forwarded.utf8.count), as: UTF8.self)
+        tools[index].forwarded = call.arguments
+        return await channel.toolCallArguments(index: index, piece: piece, model: model)
     }
 
     private func followBody(_ events: UpstreamEvents, dialect: Dialect, timeouts: AttemptTimeouts) async -> AttemptRun {

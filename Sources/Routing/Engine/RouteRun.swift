@@ -146,6 +146,7 @@ struct RouteRun {
     ) {
         attempts.append(RouteAttempt(
             index: attempts.count, group: group, deployment: deployment?.id, model: deployment?.qualifiedModel,
+            reportedModel: run.outcome.model,
             startMicros: micros(startedAt - start), endMicros: micros(clock.now() - start), status: run.status,
             error: run.error, continuation: deployment == nil ? nil : continuation, bytesReceived: run.bytesReceived,
             bytesForwarded: channel.forwardedThisAttempt(for: deployment), usage: run.outcome.usage, next: next))

@@ -91,3 +91,38 @@ struct ModePair {
             bodyRequests: plain.transport.requests)
     }
 }
+
+/// How many events of a provider's synthesized stream of `answer` come before the `pieces`-th
+/// text delta has been delivered: a fault placed there strikes after that much text, whatever the
+/// dialect's framing.
+func eventsThroughTextPiece(_ pieces: Int, provider: Dialect, text: String = answer) -> Int {
+    let codec = provider.codec
+    let outcome = Outcome(
+        dialect: provider, model: "m", text: text, finishReason: .stop, usage: Usage(inputTokens: 1, outputTokens: 1),
+        terminated: true)
+    var accumulator = codec.makeAccumulator()
+    var seen = 0
+    var last = ""
+    for (index, event) in codec.streamEvents(for: outcome).enumerated() {
+        accumulator.consume(event)
+        let current = accumulator.outcome().text
+        if current != last {
+            seen += 1
+            last = current
+            if seen == pieces { return index + 1 }
+        }
+    }
+    return 0
+}
+
+/// The model an Anthropic client stream reports: `message_start` fixes it before the first content,
+/// so after a mid-stream continuation it is the model that sent the first content, not the one that
+/// finished (the stream format has no later place for it). Every other dialect reports the last.
+func expectedClientModel(_ result: RouteResult, dialect: Dialect) -> String? {
+    if dialect == .anthropicMessages, result.header("content-type") == "text/event-stream",
+        let first = result.report.attempts.first(where: { $0.bytesForwarded > 0 })
+    {
+        return first.reportedModel
+    }
+    return result.report.outcome.model
+}

@@ -254,6 +254,7 @@ struct RouterCrossProviderTests {
                 let midText = eventsThroughTextPiece(2, provider: provider)
                 let faults: [UpstreamBehaviour] = [
                     .inBandError(.overloaded, afterEvents: midText), .cut(afterEvents: midText), .stall(afterEvents: midText, seconds: 60),
+                    .reset(afterEvents: midText), .malformed(atEvent: midText),
                 ]
                 for fault in faults {
                     let pair = try await ModePair.run(dialect, model: group, yaml: mixedProviders) {
@@ -272,6 +273,93 @@ struct RouterCrossProviderTests {
                     expectInvariants(pair, context, dialect: dialect)
                 }
             }
+        }
+    }
+
+    @Test("a failed stream's partial usage is counted: Anthropic reports input tokens before its first text")
+    func partialUsageCounted() async throws {
+        let pair = try await ModePair.run(.openAIChat, model: "claude", yaml: mixedProviders) {
+            mixedUpstreams(claude: [.inBandError(.overloaded, afterEvents: 1)])
+        }
+        let partial = try #require(pair.stream.report.attempts.first?.usage)
+        #expect(partial.inputTokens > 0 && pair.stream.report.attempts.first?.bytesForwarded == 0)
+        // Nothing reached the client, so the fallback answered the original request in both modes;
+        // the stream additionally paid for the failed attempt's prompt.
+        #expect(pair.streamOutcome.text == answer && pair.bodyOutcome.text == answer)
+        #expect(pair.streamOutcome.model == pair.bodyOutcome.model)
+        let body = try #require(pair.bodyOutcome.usage)
+        #expect(pair.streamOutcome.usage == body + partial)
+        expectInvariants(pair, "partial usage", dialect: .openAIChat)
+    }
+
+    @Test("retries rotate through a group's deployments and honour the deployment's num_retries")
+    func retriesRotateDeployments() async throws {
+        let loaded = try RouterConfigLoader.load(
+            contentsOf: Fixtures.url("routers/load-balanced.yaml"), environment: ["TAPEDECK_MASTER_KEY": "sk-master"])
+        let clock = ManualRouterClock()
+        let transport = ScriptedTransport(clock: clock, upstreams: [
+            "sonnet-primary": .init(model: FakeModel(name: "claude-sonnet-4-6", answer: answer), behaviours: [.httpError(.overloaded)]),
+            "sonnet-secondary": .init(model: FakeModel(name: "claude-sonnet-4-5", answer: answer)),
+        ])
+        // retry_backoff is the default 0.5 s here: the test moves the clock past the delay.
+        let router = Router(config: loaded.config, transport: transport, clock: clock)
+        async let routed = router.route(ClientRequest(
+            dialect: .anthropicMessages, body: RouterHarness.body(dialect: .anthropicMessages, model: "claude-sonnet", stream: true),
+            apiKey: "sk-master"))
+        await clock.waitForSleeper(until: .milliseconds(500))
+        clock.advance(to: .milliseconds(500))
+        let result = await routed
+        #expect(result.report.attempts.map(\.deployment) == ["sonnet-primary", "sonnet-secondary"])
+        #expect(result.report.attempts.map(\.next) == ["retry", "answered"])
+        #expect(RouterHarness.clientOutcome(result, dialect: .anthropicMessages).model == "claude-sonnet-4-5")
+        // allowed_fails is 1 in this file: one failure is tolerated.
+        #expect(await !router.cooldowns().isCoolingDown("sonnet-primary", at: clock.now()))
+    }
+
+    @Test("cancelling the routing task (the client disconnected) stops routing without failing over")
+    func cancellationStops() async throws {
+        let harness = try RouterHarness(yaml: mixedProviders, upstreams: mixedUpstreams(gpt: [.stall(afterEvents: 5, seconds: 0)]))
+        let started = Latch()
+        let task = Task {
+            await harness.router.route(ClientRequest(
+                dialect: .openAIChat, body: RouterHarness.body(dialect: .openAIChat, model: "gpt", stream: true))
+            ) { part in
+                if case .body = part { started.open() }
+            }
+        }
+        await started.wait()
+        task.cancel()
+        let report = await task.value
+        #expect(report.clientGone)
+        #expect(report.attempts.map(\.next) == ["client_gone"])
+        #expect(harness.transport.requests.count == 1)
+    }
+}
+
+/// Opens once; waiters resume when it does.
+final class Latch: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func open() {
+        let waiting: [CheckedContinuation<Void, Never>] = lock.withLock {
+            guard !isOpen else { return [] }
+            isOpen = true
+            defer { waiters = [] }
+            return waiters
+        }
+        for waiter in waiting { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let already: Bool = lock.withLock {
+                if isOpen { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if already { continuation.resume() }
         }
     }
 }

@@ -135,6 +135,11 @@ struct ClientChannel {
         await sendBody(response.body)
     }
 
+    /// Records that the client went away without a failed write (its task was cancelled).
+    mutating func markGone() {
+        gone = true
+    }
+
     private var streamHeaders: [HTTPField] {
         [
             HTTPField("content-type", "text/event-stream"), HTTPField("cache-control", "no-cache"),

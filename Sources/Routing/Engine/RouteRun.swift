@@ -30,6 +30,10 @@ struct RouteRun {
 
     mutating func execute() async -> RouteReport {
         while true {
+            if Task.isCancelled {
+                channel.markGone()
+                return report(outcome: clientOutcome(text: channel.deliveredText, error: nil, model: nil, run: nil))
+            }
             let group = resolver.group
             let attemptStart = clock.now()
             let deployments = router.config.deployments(in: group)
@@ -61,6 +65,8 @@ struct RouteRun {
             let run = await runAttempt(request, timeouts: policy.timeouts(for: deployment), fallbackModel: deployment.model)
             if let partial = run.outcome.usage { usage = usage.map { $0 + partial } ?? partial }
 
+            // A cancelled task means the client is gone: what ended the attempt was the cancellation.
+            if Task.isCancelled { channel.markGone() }
             if channel.gone {
                 record(run, group: group, deployment: deployment, continuation: continuation, startedAt: attemptStart, next: "client_gone")
                 return report(outcome: clientOutcome(text: channel.deliveredText, error: nil, model: nil, run: nil))

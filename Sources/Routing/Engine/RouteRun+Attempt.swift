@@ -68,7 +68,7 @@ extension RouteRun {
             let next = await nextEvent(events, deadline: deadline)
             if finished {
                 switch next {
-                case .deadline, .event(.end), .event(nil), .event(.failure): return run
+                case .deadline, .event(.end), .event(nil), .event(.failure): return settled(run, accumulator.outcome())
                 default: break
                 }
             }
@@ -78,7 +78,7 @@ extension RouteRun {
                     ? "no content within the first-token timeout of \(timeouts.firstToken)"
                     : "the stream stalled for longer than the idle timeout of \(timeouts.idle)"
                 run.error = OutcomeError(kind: .timeout, status: nil, message: message)
-                return run
+                return settled(run, accumulator.outcome())
             case .event(.head(let status, let fields)):
                 run.status = status
                 headers = fields
@@ -93,48 +93,54 @@ extension RouteRun {
                 for frame in parser.feed(bytes) {
                     guard let event = frame.event else { continue }
                     accumulator.consume(event)
-                    run.outcome = accumulator.outcome()
-                    let model = run.outcome.model ?? fallbackModel
+                    // A local copy only: keeping the outcome across the next `consume` would make
+                    // every append copy the whole text.
+                    let current = accumulator.outcome()
+                    let model = current.model ?? fallbackModel
 
-                    let text = run.outcome.text
+                    let text = current.text
                     if text.utf8.count > textSeen {
                         let piece = String(decoding: text.utf8.dropFirst(textSeen), as: UTF8.self)
                         textSeen = text.utf8.count
                         sawContent = true
                         let sent = await channel.text(piece, model: model)
-                        if sent.diverged { return diverged(run) }
-                        if !sent.proceed { return run }
+                        if sent.diverged { return diverged(settled(run, current)) }
+                        if !sent.proceed { return settled(run, current) }
                     }
-                    for (index, call) in run.outcome.toolCalls.enumerated() {
+                    for (index, call) in current.toolCalls.enumerated() {
                         if index >= tools.count {
                             // A call's first arguments may be a placeholder (Anthropic's `{}`), so
                             // they wait until they grow or the answer ends.
                             tools.append(ToolProgress(observed: call.arguments))
                             sawContent = true
                             let sent = await channel.toolCallStarted(index: index, id: call.id, name: call.name, model: model)
-                            if sent.diverged { return diverged(run) }
-                            if !sent.proceed { return run }
+                            if sent.diverged { return diverged(settled(run, current)) }
+                            if !sent.proceed { return settled(run, current) }
                         } else if call.arguments != tools[index].observed {
                             let grew = call.arguments.hasPrefix(tools[index].observed)
                             tools[index].observed = call.arguments
                             if grew || tools[index].forwarded.isEmpty {
-                                guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else { return run }
+                                guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else {
+                                    return settled(run, current)
+                                }
                             }
                         }
                     }
-                    if let error = run.outcome.error {
+                    if let error = current.error {
                         run.error = error
-                        return run
+                        return settled(run, current)
                     }
-                    if run.outcome.terminated {
+                    if current.terminated {
                         // A restart answer that ends before reproducing the sent text diverged too.
-                        if channel.isSuppressingPrefix { return diverged(run) }
-                        for (index, call) in run.outcome.toolCalls.enumerated() where index < tools.count {
-                            guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else { return run }
+                        if channel.isSuppressingPrefix { return diverged(settled(run, current)) }
+                        for (index, call) in current.toolCalls.enumerated() where index < tools.count {
+                            guard await forwardArguments(of: call, index: index, tools: &tools, model: model) else {
+                                return settled(run, current)
+                            }
                         }
                         // Gemini has no terminator event: its finish chunk may be followed by a
                         // usage-only chunk, so it is read to the end of the response.
-                        if dialect != .gemini { return run }
+                        if dialect != .gemini { return settled(run, current) }
                         finished = true
                     }
                 }
@@ -147,12 +153,19 @@ extension RouteRun {
                 } else {
                     run.error = OutcomeError(kind: .connection, status: nil, message: "the stream ended without its terminator")
                 }
-                return run
+                return settled(run, accumulator.outcome())
             case .event(.failure(let failure)):
                 run.error = Self.transportError(failure, streamStarted: run.status != nil)
-                return run
+                return settled(run, accumulator.outcome())
             }
         }
+    }
+
+    /// The run with its outcome so far.
+    private func settled(_ run: AttemptRun, _ outcome: Outcome) -> AttemptRun {
+        var run = run
+        run.outcome = outcome
+        return run
     }
 
     /// Sends the part of a tool call's arguments the client does not have yet, when what it has

@@ -9,25 +9,53 @@ let package = Package(
         .library(name: "SSE", targets: ["SSE"]),
         .library(name: "Dialects", targets: ["Dialects"]),
         .library(name: "Faults", targets: ["Faults"]),
+        .library(name: "Cassettes", targets: ["Cassettes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .target(name: "SSE"),
         .target(name: "Dialects", dependencies: ["SSE"]),
         .target(name: "Faults", dependencies: ["Dialects", "SSE"]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Cassettes",
+            dependencies: [
+                "Dialects", "SSE", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "tapedeck",
             dependencies: [
-                "SSE", "Dialects",
+                "SSE", "Dialects", "Cassettes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
+        .executableTarget(
+            name: "cassette-bench", dependencies: ["Cassettes", "Dialects", "SSE"], path: "tools/bench/cassette-bench"
+        ),
+        // A child process for the crash test: writes interactions until it is killed.
+        .executableTarget(
+            name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"
+        ),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "CassettesTests",
+            dependencies: [
+                "Cassettes", "Dialects", "SSE", "cassette-crash-writer",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

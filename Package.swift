@@ -54,6 +54,8 @@ let package = Package(
             dependencies: [
                 "Cassettes", "Dialects", "SSE", "cassette-crash-writer",
                 .product(name: "Logging", package: "swift-log"),
+                // Only to damage and inspect cassette files from outside the store.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

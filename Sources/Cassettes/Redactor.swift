@@ -20,7 +20,8 @@ public struct Redactor: Sendable {
     /// Dotted paths into JSON request bodies whose values are replaced (`metadata.api_key`;
     /// `*` matches every array element or object member).
     public var bodyPaths: [String]
-    /// Whether to mask key-shaped text (`sk-…`, `sk-ant-…`, `AIza…`, bearer tokens) everywhere.
+    /// Whether to mask key-shaped text (`sk-…`, `sk-ant-…`, `AIza…`, bearer tokens) everywhere,
+    /// and the values of headers named like credentials (`…api-key`, `…-token`, `…authorization`).
     public var scansForSecrets: Bool
 
     public static let defaultHeaderNames: Set<String> = [
@@ -74,7 +75,7 @@ public struct Redactor: Sendable {
     public func redact(headers: [HTTPField]) -> [HTTPField] {
         headers.map { field in
             let name = field.name.lowercased()
-            if headerNames.contains(name) || Self.looksSecret(headerName: name) {
+            if headerNames.contains(name) || (scansForSecrets && Self.looksSecret(headerName: name)) {
                 return HTTPField(field.name, Self.marker)
             }
             guard scansForSecrets else { return field }

@@ -25,6 +25,12 @@ public struct ImportSummary: Sendable, Hashable {
     public var inserted: Int
     /// One sentence per entry of the file that was not imported, and why.
     public var skipped: [String]
+
+    public init(read: Int, inserted: Int, skipped: [String]) {
+        self.read = read
+        self.inserted = inserted
+        self.skipped = skipped
+    }
 }
 
 /// Reads JSONL, HAR and vcrpy files into interactions and stores them.

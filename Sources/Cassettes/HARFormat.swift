@@ -110,7 +110,7 @@ public enum HARFormat {
         -> (interactions: [Interaction], skipped: [String])
     {
         let json: JSONValue
-        do { json = try JSONValue.parse(data) } catch { throw CassetteError.importFailed(file: file, line: nil, reason: "it is not valid JSON (\(error))") }
+        do { json = try JSONValue.parse(data) } catch { throw CassetteError.importFailed(file: file, line: nil, reason: "it is not valid JSON") }
         guard let entries = json["log"]?["entries"]?.arrayValue else {
             throw CassetteError.importFailed(file: file, line: nil, reason: "it has no log.entries list, so it is not a HAR file")
         }

@@ -62,7 +62,7 @@ public enum JSONLFormat {
     public static func interaction(fromLine text: String, file: String, line: Int) throws -> Interaction {
         func fail(_ reason: String) -> CassetteError { .importFailed(file: file, line: line, reason: reason) }
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch { throw fail("the line is not valid JSON (\(error))") }
+        do { json = try JSONValue.parse(text) } catch { throw fail("the line is not valid JSON") }
         guard json.objectValue != nil else { throw fail("the line is not a JSON object") }
         func string(_ key: String, in object: JSONValue = json) throws -> String {
             guard let value = object[key]?.stringValue else { throw fail("field \"\(key)\" is missing or not a string") }

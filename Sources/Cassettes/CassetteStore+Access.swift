@@ -9,7 +9,7 @@ extension CassetteStore {
     /// present is skipped).
     @discardableResult
     public func insert(_ interactions: [Interaction], redactor: Redactor = .standard) throws -> Int {
-        let records = try interactions.map { try InteractionRecord(redactor.redact($0)) }
+        let records = try interactions.map { try InteractionRecord(redactor.redact($0), compression: compression) }
         return try insert(records: records)
     }
 
@@ -120,7 +120,8 @@ extension CassetteStore {
             var stats = try pool.read { db -> CassetteStats in
                 let totals = try Row.fetchOne(db, sql: """
                     SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(request_bytes + response_bytes), 0),
-                           coalesce(sum(stored_bytes), 0) FROM interaction
+                           coalesce(sum(stored_bytes), 0), coalesce(sum(response_bytes), 0),
+                           coalesce(sum(length(response_blob)), 0) FROM interaction
                     """)!
                 var byEnding: [Ending: Int] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT ending, count(*) FROM interaction GROUP BY ending") {
@@ -136,6 +137,7 @@ extension CassetteStore {
                 }
                 return CassetteStats(
                     interactions: totals[0], frames: totals[1], rawBytes: totals[2], storedBytes: totals[3],
+                    responseRawBytes: totals[4], responseStoredBytes: totals[5],
                     byEnding: byEnding, byProvider: byProvider, byModel: byModel, fileBytes: 0)
             }
             stats.fileBytes = [path, path + "-wal"].reduce(0) { total, file in
@@ -159,9 +161,9 @@ extension CassetteStore {
                     throw CassetteError.corrupt(path: path, reason: "SQLite's integrity check says \(integrity.first ?? "nothing")")
                 }
                 let violations = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check")
-                var report = VerificationReport(interactions: 0, frames: 0, problems: [])
+                var report = VerificationReport(interactions: 0, frames: 0, problems: [], problemCount: 0)
                 if !violations.isEmpty {
-                    report.problems.append("\(violations.count) tag rows point to missing interactions")
+                    report.add("\(violations.count) tag rows point to missing interactions")
                 }
                 let cursor = try Row.fetchCursor(db, sql: "SELECT \(InteractionRecord.columns) FROM interaction ORDER BY rowid")
                 while let row = try cursor.next() {
@@ -169,9 +171,9 @@ extension CassetteStore {
                     do {
                         let interaction = try InteractionRecord.decode(row, tags: [], path: path)
                         report.frames += interaction.content.frameCount
-                        if let problem = Self.streamProblem(interaction) { report.problems.append(problem) }
+                        if let problem = Self.streamProblem(interaction) { report.add(problem) }
                     } catch let error as CassetteError {
-                        report.problems.append(Self.clause(error))
+                        report.add(Self.clause(error))
                     }
                 }
                 return report

@@ -15,6 +15,8 @@ public final class CassetteStore: Sendable {
 
     /// The file path, as given.
     public let path: String
+    /// How new blobs are compressed (existing blobs are read whatever they used).
+    public let compression: CompressionSettings
     let pool: DatabasePool
     let logger: Logger
 
@@ -29,8 +31,12 @@ public final class CassetteStore: Sendable {
     }
 
     /// Opens (or creates) the cassette at `path`, checking its format version first.
-    public init(path: String, mode: OpenMode = .existing, logger: Logger = Logger(label: "tapedeck.cassettes")) throws {
+    public init(
+        path: String, mode: OpenMode = .existing, compression: CompressionSettings = CompressionSettings(),
+        logger: Logger = Logger(label: "tapedeck.cassettes")
+    ) throws {
         self.path = path
+        self.compression = compression
         self.logger = logger
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && mode != .createIfMissing { throw CassetteError.notFound(path: path) }

@@ -131,7 +131,7 @@ public actor CassetteWriter {
         records.reserveCapacity(batch.count)
         for item in batch {
             do {
-                records.append(try InteractionRecord(item.interaction))
+                records.append(try InteractionRecord(item.interaction, compression: store.compression))
             } catch {
                 report(.unreadableInteraction(path: store.path, id: item.interaction.id, reason: "it could not be compressed: \(error)"),
                        ids: [item.interaction.id])

@@ -11,6 +11,12 @@ public enum Compression {
 
     /// The zlib-format compression of `input`.
     public static func deflate(_ input: [UInt8], level: Int32 = defaultLevel, dictionary: [UInt8]? = nil) throws -> [UInt8] {
+        try deflate(parts: [input], level: level, dictionary: dictionary)
+    }
+
+    /// One zlib stream of the parts concatenated, each part ending its own deflate block so it
+    /// gets Huffman codes of its own: binary timing data and SSE text compress better apart.
+    public static func deflate(parts: [[UInt8]], level: Int32 = defaultLevel, dictionary: [UInt8]? = nil) throws -> [UInt8] {
         var stream = z_stream()
         var status = deflateInit_(&stream, level, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw CompressionError.zlib("deflateInit", status) }
@@ -21,20 +27,31 @@ public enum Compression {
             }
             guard status == Z_OK else { throw CompressionError.zlib("deflateSetDictionary", status) }
         }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))))
-        let produced: Int = try input.withUnsafeBufferPointer { inBuffer in
-            try output.withUnsafeMutableBufferPointer { outBuffer in
+        let total = parts.reduce(0) { $0 + $1.count }
+        var output: [UInt8] = []
+        output.reserveCapacity(Int(deflateBound(&stream, UInt(total))) + 16 * parts.count)
+        var chunk = [UInt8](repeating: 0, count: max(1 << 14, min(total / 4, 1 << 20)))
+        for (index, part) in parts.enumerated() {
+            let flush = index == parts.count - 1 ? Z_FINISH : Z_BLOCK
+            try part.withUnsafeBufferPointer { inBuffer in
                 stream.next_in = UnsafeMutablePointer(mutating: inBuffer.baseAddress)
                 stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(outBuffer.count)
-                let result = CZlib.deflate(&stream, Z_FINISH)
-                // deflateBound guarantees one Z_FINISH call is enough.
-                guard result == Z_STREAM_END else { throw CompressionError.zlib("deflate", result) }
-                return outBuffer.count - Int(stream.avail_out)
+                var result: Int32
+                repeat {
+                    result = chunk.withUnsafeMutableBufferPointer { outBuffer in
+                        stream.next_out = outBuffer.baseAddress
+                        stream.avail_out = UInt32(outBuffer.count)
+                        let code = CZlib.deflate(&stream, flush)
+                        output.append(contentsOf: outBuffer[0..<(outBuffer.count - Int(stream.avail_out))])
+                        return code
+                    }
+                    guard result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR else {
+                        throw CompressionError.zlib("deflate", result)
+                    }
+                } while flush == Z_FINISH ? result != Z_STREAM_END : (stream.avail_out == 0 || stream.avail_in > 0)
             }
         }
-        output.removeSubrange(produced...)
+        stream.next_in = nil
         return output
     }
 
@@ -95,6 +112,19 @@ public enum Compression {
 
     /// The version of the linked zlib.
     public static var zlibVersionString: String { String(cString: zlibVersion()) }
+}
+
+/// How a cassette compresses the blobs it writes.
+public struct CompressionSettings: Sendable, Hashable {
+    /// zlib level, 1 (fastest) to 9 (smallest).
+    public var level: Int32
+    /// Whether to prime zlib with the dialect's preset dictionary.
+    public var usesDictionaries: Bool
+
+    public init(level: Int32 = Compression.defaultLevel, usesDictionaries: Bool = true) {
+        self.level = min(max(level, 1), 9)
+        self.usesDictionaries = usesDictionaries
+    }
 }
 
 /// Why zlib could not compress or decompress a blob.

@@ -98,6 +98,10 @@ public struct CassetteStats: Sendable, Hashable {
     public var rawBytes: Int
     /// The same bytes as stored (compressed blobs).
     public var storedBytes: Int
+    /// Response bytes alone (stream frames and bodies) before compression…
+    public var responseRawBytes: Int
+    /// …and as stored.
+    public var responseStoredBytes: Int
     /// Interaction counts per ending, provider and model (nil model counted under "").
     public var byEnding: [Ending: Int]
     public var byProvider: [String: Int]
@@ -110,8 +114,18 @@ public struct CassetteStats: Sendable, Hashable {
 public struct VerificationReport: Sendable, Hashable {
     public var interactions: Int
     public var frames: Int
-    /// One sentence per problem, each naming the interaction.
+    /// One sentence per problem, each naming the interaction (the first `problemLimit` only).
     public var problems: [String]
+    /// How many problems were found in all.
+    public var problemCount: Int
 
-    public var isValid: Bool { problems.isEmpty }
+    /// Problems kept as sentences; a badly damaged file reports a count for the rest.
+    public static let problemLimit = 100
+
+    public var isValid: Bool { problemCount == 0 }
+
+    mutating func add(_ problem: String) {
+        problemCount += 1
+        if problems.count < Self.problemLimit { problems.append(problem) }
+    }
 }

@@ -40,8 +40,9 @@ struct InteractionRecord: Sendable {
         """
 
     /// Compresses an (already redacted) interaction.
-    init(_ interaction: Interaction) throws {
-        let dictionary = CompressionDictionary.forWriting(interaction.dialect)
+    init(_ interaction: Interaction, compression: CompressionSettings) throws {
+        let dictionary = compression.usesDictionaries ? CompressionDictionary.forWriting(interaction.dialect) : nil
+        let level = compression.level
         id = interaction.id
         recordedAtMicros = Timestamp.micros(interaction.recordedAt)
         dialect = interaction.dialect?.rawValue
@@ -57,17 +58,17 @@ struct InteractionRecord: Sendable {
         durationMicros = interaction.durationMicros
         requestTarget = interaction.request.target
         requestHeaders = HeaderCoding.encode(interaction.request.headers)
-        requestBody = try BlobCodec.compress(interaction.request.body, dictionary: dictionary)
+        requestBody = try BlobCodec.compress(interaction.request.body, level: level, dictionary: dictionary)
         responseHeadMicros = interaction.response?.offsetMicros
         responseHeaders = interaction.response.map { HeaderCoding.encode($0.headers) }
         switch interaction.content {
         case .frames(let frames):
             responseKind = "frames"
-            responseBlob = try BlobCodec.compress(BlobCodec.encodeFrames(frames), dictionary: dictionary)
+            responseBlob = try BlobCodec.compress(parts: BlobCodec.encodeFrameParts(frames), level: level, dictionary: dictionary)
             frameCount = frames.count
         case .body(let body):
             responseKind = "body"
-            responseBlob = try BlobCodec.compress(body, dictionary: dictionary)
+            responseBlob = try BlobCodec.compress(body, level: level, dictionary: dictionary)
             frameCount = 0
         }
         requestBytes = interaction.request.body.count

@@ -59,6 +59,28 @@ struct CompressionTests {
         #expect(throws: BlobFormatError.self) { try BlobCodec.decodeFrames(Array(BlobCodec.encodeFrames(frames).dropLast())) }
     }
 
+    @Test("frames that are whole SSE blocks are stored without lengths, and any other split still round-trips")
+    func implicitLengths() throws {
+        let blocks = Sample.anthropicStream().content
+        guard case .frames(let whole) = blocks else {
+            Issue.record("no frames")
+            return
+        }
+        let wholeParts = BlobCodec.encodeFrameParts(whole)
+        #expect(wholeParts[0][1] == UInt8(BlobCodec.implicitLengthsFlag))
+        #expect(try BlobCodec.decodeFrames(wholeParts.flatMap { $0 }) == whole)
+        // Transport chunks that cut blocks anywhere, including between CR and LF.
+        let bytes = Array("event: a\r\ndata: 1\r\n\r\ndata: 2\n\n: ping\r\r".utf8)
+        let cuts = [0, 9, 19, 20, 27, bytes.count]
+        let chunks = zip(cuts, cuts.dropFirst()).enumerated().map { index, range in
+            Frame(offsetMicros: Int64(index) * 1_000, bytes: Array(bytes[range.0..<range.1]))
+        }
+        let chunkParts = BlobCodec.encodeFrameParts(chunks)
+        #expect(chunkParts[0][1] == 0)
+        #expect(try BlobCodec.decodeFrames(chunkParts.flatMap { $0 }) == chunks)
+        #expect(BlobCodec.blockLengths(bytes) == [21, 9, 8])
+    }
+
     @Test("gzip bodies, as vcrpy stores them, decompress")
     func gunzip() throws {
         let text = "data: {\"a\":1}\n\ndata: [DONE]\n\n"

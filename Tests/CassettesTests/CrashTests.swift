@@ -65,7 +65,7 @@ struct CrashTests {
 
         let store = try CassetteStore(path: cassette)
         let report = try store.verify()
-        #expect(report.isValid, "\(report.problems)")
+        #expect(report.isValid, "\(report.problemCount) problems, e.g. \(report.problems.prefix(3))")
         let stored = Set(try store.summaries().map(\.id))
         let missing = reported.filter { !stored.contains($0) }
         #expect(missing.isEmpty, "\(missing.count) committed interactions lost, e.g. \(missing.prefix(3))")

@@ -20,6 +20,6 @@ struct CassetteVerifyCommand: ParsableCommand {
             print("\(cassette): ok, \(report.interactions) interactions and \(report.frames) frames verified.")
             return
         }
-        throw CassetteError.verificationFailed(path: cassette, first: first, count: report.problems.count)
+        throw CassetteError.verificationFailed(path: cassette, first: first, count: report.problemCount)
     }
 }

@@ -325,3 +325,29 @@ let gzipBytes = Int(gzipOutput.trimmingCharacters(in: .whitespacesAndNewlines)) 
 print("  gzip -9 of all raw SSE bytes as one file (no random access): \(mb(gzipBytes)) = \(percent(gzipBytes, rawSSEBytes))")
 let stored = results[0].1.responseStoredBytes
 print(String(format: "  default stored vs gzip -9: %+.1f%%", 100 * (Double(stored) / Double(gzipBytes) - 1)))
+
+// MARK: - Dictionary effect on short interactions
+
+// Long streams barely need a preset dictionary (zlib learns the scaffolding within a few
+// frames); short ones, the common case of tool calls and errors, are where it can help.
+print("")
+print("preset dictionary on the demo fixture (short streams and an error body)")
+let demoPath = "fixtures/cassettes/demo.jsonl"
+if FileManager.default.fileExists(atPath: demoPath) {
+    var sizes: [Bool: CassetteStats] = [:]
+    for usesDictionaries in [true, false] {
+        let path = scratchFolder + "/cassette-bench-demo-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try CassetteStore(path: path, mode: .createIfMissing, compression: CompressionSettings(usesDictionaries: usesDictionaries))
+        _ = try CassetteImporter.importFile(demoPath, into: store)
+        sizes[usesDictionaries] = try store.stats()
+        try store.close()
+    }
+    let with = sizes[true]!, without = sizes[false]!
+    print("  raw \(with.rawBytes) B (responses \(with.responseRawBytes) B)")
+    print("  with dictionary:    stored \(with.storedBytes) B (responses \(with.responseStoredBytes) B)")
+    print("  without dictionary: stored \(without.storedBytes) B (responses \(without.responseStoredBytes) B)")
+    print(String(format: "  the dictionary saves %.1f%% of stored bytes", 100 * (1 - Double(with.storedBytes) / Double(without.storedBytes))))
+} else {
+    print("  (no \(demoPath) here; run from the repository root)")
+}

@@ -25,6 +25,13 @@ let package = Package(
             dependencies: ["Dialects", "SSE", .product(name: "Yams", package: "Yams")],
             exclude: ["CREATING_FAULTS.md"]
         ),
+        .target(
+            name: "Replay",
+            dependencies: [
+                "Cassettes", "Faults", "Dialects", "SSE",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
@@ -54,6 +61,7 @@ let package = Package(
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
+        .testTarget(name: "ReplayServiceTests", dependencies: ["Replay", "Cassettes", "Faults", "Dialects", "SSE"]),
         .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
         .testTarget(

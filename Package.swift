@@ -9,10 +9,12 @@ let package = Package(
         .library(name: "SSE", targets: ["SSE"]),
         .library(name: "Dialects", targets: ["Dialects"]),
         .library(name: "Faults", targets: ["Faults"]),
+        .library(name: "Cassettes", targets: ["Cassettes"]),
         .library(name: "Routing", targets: ["Routing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
@@ -24,7 +26,24 @@ let package = Package(
             dependencies: ["Dialects", "SSE", .product(name: "Yams", package: "Yams")],
             exclude: ["CREATING_FAULTS.md"]
         ),
+        .target(
+            name: "Replay",
+            dependencies: [
+                "Cassettes", "Faults", "Dialects", "SSE",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Cassettes",
+            dependencies: [
+                "Dialects", "SSE", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Routing",
             dependencies: [
@@ -36,16 +55,33 @@ let package = Package(
         .executableTarget(
             name: "tapedeck",
             dependencies: [
-                "SSE", "Dialects",
+                "SSE", "Dialects", "Cassettes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
+        .executableTarget(
+            name: "cassette-bench", dependencies: ["Cassettes", "Dialects", "SSE"], path: "tools/bench/cassette-bench"
+        ),
+        // A child process for the crash test: writes interactions until it is killed.
+        .executableTarget(
+            name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"
+        ),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
+        .testTarget(name: "ReplayServiceTests", dependencies: ["Replay", "Cassettes", "Faults", "Dialects", "SSE"]),
         .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "CassettesTests",
+            dependencies: [
+                "Cassettes", "Dialects", "SSE", "cassette-crash-writer",
+                .product(name: "Logging", package: "swift-log"),
+                // Only to damage and inspect cassette files from outside the store.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),
     ],
     swiftLanguageModes: [.v6]

@@ -302,7 +302,7 @@ def log(message: str) -> None:
 
 
 def interrupt(signum, frame) -> None:
-    """SIGTERM takes the same way out as Ctrl-C, so cleanup in `finally` always runs."""
+    """SIGINT, SIGTERM and SIGHUP all take Ctrl-C's way out, so cleanup in `finally` always runs."""
     raise KeyboardInterrupt
 
 
@@ -331,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(to_yaml(build_config(args.print_config, "sk-tapedeck-check-example")))
         return 0
 
-    signal.signal(signal.SIGTERM, interrupt)
+    # Installed explicitly, so even a run started in the background (where SIGINT is ignored)
+    # stops what it started when told to.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
     report = Path(args.report or f"tapedeck-report-litellm-{args.version}").resolve()
     processes = Processes()

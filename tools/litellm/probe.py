@@ -66,6 +66,12 @@ PROBES: list[Probe] = [
     # Failures of the primary with a healthy fallback.
     *both_modes("chat-http-429", "/v1/chat/completions", chat("chat"), {"gpt-4o-mini": ["http:429"]}),
     *both_modes("chat-inband-429", "/v1/chat/completions", chat("chat"), {"gpt-4o-mini": ["error_event:after=3"]}),
+    Probe("chat-inband-429-usage/stream", "/v1/chat/completions",
+          chat("chat", stream=True, stream_options={"include_usage": True}), {"gpt-4o-mini": ["error_event:after=3"]}),
+    Probe("gemini-ok-usage/stream", "/v1/chat/completions",
+          chat("gemini", stream=True, stream_options={"include_usage": True})),
+    Probe("responses-chat-header/stream", "/v1/responses", {"model": "chat", "input": "Capital of France?", "stream": True},
+          {}, {"x-tapedeck-fault": "ok"}),
     *both_modes("chat-inband-429-first", "/v1/chat/completions", chat("chat"), {"gpt-4o-mini": ["error_event:after=0"]}),
     *both_modes("chat-cut", "/v1/chat/completions", chat("chat"), {"gpt-4o-mini": ["cut:after=3"]}),
     *both_modes("chat-stall", "/v1/chat/completions", chat("chat"), {"gpt-4o-mini": ["stall:after=3,seconds=20"]}),

@@ -232,3 +232,17 @@ def test_mock_upstream_logs_without_secrets_and_injects_an_in_band_error():
 def test_signal_handler_turns_sigterm_into_keyboard_interrupt():
     with pytest.raises(KeyboardInterrupt):
         check.interrupt(signal.SIGTERM, None)
+
+
+@pytest.mark.skipif(os.environ.get("TAPEDECK_LITELLM_E2E") != "1" or not check.venv_dir(check.DEFAULT_VERSION).exists(),
+                    reason="set TAPEDECK_LITELLM_E2E=1 with .venv-litellm-1.85.0 installed to run the harness end to end")
+def test_harness_end_to_end_with_a_fake_analyzer(tmp_path):
+    """The real proxy, the generated config and the fake analyzer's mock upstream: every group answers both ways."""
+    fake = f"{sys.executable} {HERE / 'fake_analyzer.py'}"
+    status = subprocess.run([sys.executable, str(HERE.parent / "check.py"), "--tapedeck", fake,
+                             "--report", str(tmp_path / "report"), "--", "--exit-code", "7"], timeout=300).returncode
+    assert status == 7
+    report = json.loads((tmp_path / "report" / "fake-report.json").read_text())
+    assert [r["status"] for r in report["results"]] == [200] * 8
+    assert "/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent" in report["upstream_paths"]
+    assert not (tmp_path / "report" / "litellm" / "config.yaml").exists()

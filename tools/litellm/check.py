@@ -301,6 +301,9 @@ def log(message: str) -> None:
     print(f"litellm-check: {message}", file=sys.stderr, flush=True)
 
 
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def interrupt(signum, frame) -> None:
     """SIGINT, SIGTERM and SIGHUP all take Ctrl-C's way out, so cleanup in `finally` always runs."""
     raise KeyboardInterrupt
@@ -333,8 +336,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Installed explicitly, so even a run started in the background (where SIGINT is ignored)
     # stops what it started when told to.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, interrupt)
+    previous = {signum: signal.signal(signum, interrupt) for signum in HANDLED_SIGNALS}
 
     report = Path(args.report or f"tapedeck-report-litellm-{args.version}").resolve()
     processes = Processes()
@@ -392,11 +394,16 @@ def main(argv: list[str] | None = None) -> int:
         log("interrupted; stopping what was started")
         return 130
     finally:
+        # A second Ctrl-C must not cut the cleanup short.
+        for signum in HANDLED_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         processes.stop_all()
         # The live config carries the master key; the proxy is gone, so is the need for it.
         live = report / "litellm" / "config.yaml"
         if live.exists():
             live.unlink()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -143,7 +143,8 @@ final class ReplayRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private func exchangeEnded(context: ChannelHandlerContext) {
         exchangeRunning = false
         let keepOpen = connection.endExchange()
-        guard context.channel.isActive else {
+        // Checked on the connection, not the context: once closed, the handler may be leaving the pipeline.
+        guard connection.isActive else {
             registry.remove(connection)
             return
         }

@@ -30,7 +30,7 @@ struct WirePlanExecutor: Sendable {
         }
 
         steps: for step in plan.steps {
-            guard connection.isActive else {
+            guard connection.isActive || (step == .finish && run.bodyIsComplete) else {
                 run.endByClosedConnection()
                 break steps
             }
@@ -41,7 +41,8 @@ struct WirePlanExecutor: Sendable {
                 case .pause(let microseconds):
                     if microseconds > 0 {
                         await connection.pause(for: .microseconds(microseconds), using: sleeper)
-                        guard connection.isActive else {
+                        // A client holding a whole content-length body may leave; the next step decides.
+                        guard connection.isActive || run.bodyIsComplete else {
                             run.endByClosedConnection()
                             break steps
                         }
@@ -119,6 +120,8 @@ private struct PlanRun {
     /// Whether `finish` must close the connection instead of keeping it alive.
     var closesAfterFinish = true
     var sendsBody = true
+    /// The content-length the head declared, if any.
+    var declaredLength: Int?
 
     init(received: ReceivedRequest, connection: WireConnection) {
         self.received = received
@@ -148,6 +151,7 @@ private struct PlanRun {
             }
         }
         sendsBody = received.request.method != "HEAD"
+        declaredLength = fields.first(name: "content-length").flatMap { Int($0.trimmingHTTPWhitespace) }
         let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: status), headers: fields)
         try await connection.write(.head(head))
         report.status = status
@@ -163,8 +167,18 @@ private struct PlanRun {
         if report.firstWriteAfter == nil { report.firstWriteAfter = elapsed }
     }
 
+    /// Whether a content-length body has been written in full: the client has the whole
+    /// response and may already have closed the connection, as it is entitled to.
+    var bodyIsComplete: Bool {
+        declaredLength != nil && declaredLength == report.bodyBytesWritten
+    }
+
     mutating func finish() async throws {
-        try await connection.write(.end(nil))
+        do {
+            try await connection.write(.end(nil))
+        } catch where bodyIsComplete {
+            // Ending a content-length body sends no bytes, so nothing was lost.
+        }
         if closesAfterFinish { await connection.close(cause: .plan) }
         end(.finished)
     }

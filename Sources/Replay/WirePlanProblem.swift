@@ -67,7 +67,7 @@ extension WirePlan {
                 let lengths = Set(headers.filter { $0.name.lowercased() == "content-length" }.map(\.value))
                 if lengths.count > 1 { return .invalidContentLength(lengths.sorted().joined(separator: ", ")) }
                 if let text = lengths.first {
-                    guard let length = Int(text.trimmingSpaces), length >= 0 else { return .invalidContentLength(text) }
+                    guard let length = Int(text.trimmingHTTPWhitespace), length >= 0 else { return .invalidContentLength(text) }
                     declaredLength = length
                 }
             case .pause(let microseconds):
@@ -116,7 +116,8 @@ extension WirePlan {
 }
 
 extension String {
-    fileprivate var trimmingSpaces: Substring {
+    /// The text without leading and trailing spaces and tabs, as header values are read.
+    var trimmingHTTPWhitespace: Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) })
         else { return "" }

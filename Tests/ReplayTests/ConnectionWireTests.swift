@@ -150,6 +150,32 @@ struct ConnectionWireTests {
         }
     }
 
+    @Test("a client that closes after a whole content-length body has seen a finished response")
+    func clientClosingAfterWholeFixedBody() async throws {
+        let sleeper = GatedSleeper()
+        let plan = WirePlan(steps: [
+            .head(status: 200, headers: [HTTPField("content-length", "5")]),
+            .write(Array("hello".utf8)),
+            .pause(microseconds: 1_000_000),
+            .finish,
+        ])
+        let responder = ScriptedResponder(plan)
+        try await withReplayServer(responder: responder, sleeper: sleeper) { server in
+            let socket = try await RawSocket.open(port: server.port)
+            try await socket.write(rawGet("/"))
+            var received: [UInt8] = []
+            while RawResponse(received)?.body != Array("hello".utf8) {
+                guard case .bytes(let bytes) = try await socket.read(timeout: .seconds(10)) else { break }
+                received += bytes
+            }
+            _ = try #require(await sleeper.gates.next())
+            socket.disconnect()
+            let ended = try #require(await responder.reports.next())
+            #expect(ended.report.ending == .finished)
+            #expect(ended.report.bodyBytesWritten == 5)
+        }
+    }
+
     @Test("a client that goes away during an hour-long real pause is noticed at once")
     func clientGoneDuringLongRealPause() async throws {
         let responder = ScriptedResponder(Plans.sse(["one", "two"], pause: 3_600_000_000))

@@ -68,6 +68,43 @@ struct ConnectionWireTests {
         }
     }
 
+    @Test("an HTTP/1.0 client gets the body unchunked, ended by closing the connection")
+    func http10ClientGetsUnchunkedBody() async throws {
+        let responder = ScriptedResponder(Plans.sse(["one", "two"]))
+        try await withReplayServer(responder: responder) { server in
+            let socket = try await RawSocket.open(port: server.port)
+            defer { socket.disconnect() }
+            try await socket.write("GET / HTTP/1.0\r\n\r\n")
+            let (bytes, ending) = try await socket.readUntilEnd()
+            #expect(ending == .endOfStream)
+            let response = try #require(RawResponse(bytes))
+            #expect(response.statusLine == "HTTP/1.0 200 OK")
+            #expect(!response.headerLines.contains { $0.hasPrefix("transfer-encoding") })
+            #expect(response.body == Plans.frame("one") + Plans.frame("two"))
+        }
+        let ended = try #require(await responder.reports.next())
+        #expect(ended.report.ending == .finished)
+    }
+
+    @Test("expect: 100-continue is answered before the body is sent")
+    func expectContinueIsAnswered() async throws {
+        let responder = DemoResponder.make()
+        try await withReplayServer(responder: responder) { server in
+            let socket = try await RawSocket.open(port: server.port)
+            defer { socket.disconnect() }
+            try await socket.write(
+                "POST /json HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\nexpect: 100-continue\r\nconnection: close\r\n\r\n")
+            let interim = try await socket.read(atLeast: 25)
+            #expect(String(decoding: interim.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 100 Continue\r\n\r\n"))
+            try await socket.write("hello")
+            let (bytes, _) = try await socket.readUntilEnd()
+            let all = String(decoding: interim.bytes + bytes, as: UTF8.self)
+            #expect(all.contains("HTTP/1.1 200 OK"))
+        }
+        let ended = try #require(await responder.reports.next())
+        #expect(ended.request.body == Array("hello".utf8))
+    }
+
     @Test("the responder sees method, path with query, lowercased header names and the whole body")
     func requestReachesResponder() async throws {
         let responder = DemoResponder.make()

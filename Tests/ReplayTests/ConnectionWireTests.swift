@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Dialects
 import Faults
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Replay
 import Testing
 
@@ -130,6 +132,24 @@ struct ConnectionWireTests {
         #expect(request.headers.contains(HTTPField("x-tapedeck-fault", "cut:after=2")))
         #expect(request.header("Content-Type") == "application/json")
         #expect(request.body == Array(body.utf8))
+    }
+
+    @Test("the responder never runs on an event loop thread, so it may block")
+    func responderRunsOffTheEventLoop() async throws {
+        let onEventLoop = NIOLockedValueBox<[Bool]>([])
+        let responder = ScriptedResponder { _ in
+            onEventLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
+            return Plans.fixed("ok")
+        }
+        try await withReplayServer(responder: responder) { server in
+            try await withHTTPClient { client in
+                for _ in 0..<3 {
+                    let response = try await client.execute(HTTPClientRequest(url: server.url("/")), timeout: .seconds(30))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                }
+            }
+        }
+        #expect(onEventLoop.withLockedValue { $0 } == [false, false, false])
     }
 
     @Test("a body over the limit is answered 413 without reaching the responder")

@@ -66,7 +66,8 @@ struct WirePlanExecutor: Sendable {
                 run.report.stepsCompleted += 1
             } catch {
                 if Self.meansConnectionClosed(error) || !connection.isActive {
-                    await connection.closed()
+                    // The peer broke the connection; make sure it is closed, without claiming the close.
+                    await connection.closeWithoutCause()
                     run.endByClosedConnection()
                 } else {
                     logger.error("wire step failed", metadata: ["error": "\(error)"])

@@ -14,6 +14,8 @@ final class WireConnection: Sendable {
     enum CloseCause: Sendable {
         case plan
         case serverStopped
+        /// The client broke the rules (too many pipelined requests) and was cut off.
+        case misbehavingClient
     }
 
     /// What the connection is doing, which decides what a server stop does to it.

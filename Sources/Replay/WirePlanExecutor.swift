@@ -197,6 +197,9 @@ private struct PlanRun {
         case .plan:
             // Only a failed step closes for the plan mid-way, and that path ends the report itself.
             end(.failed)
+        case .misbehavingClient:
+            end(.failed)
+            report.failure = "the server cut off a client that queued too many pipelined requests"
         case nil:
             end(.clientGone)
             report.closedByClient = true

@@ -56,6 +56,24 @@ struct ConnectionWireTests {
         #expect(first.report.connectionID == second.report.connectionID)
     }
 
+    @Test("a client piling up more than 16 pipelined requests behind a response gets disconnected")
+    func pipelineFloodIsCut() async throws {
+        let responder = ScriptedResponder(WirePlan(steps: [.hang]))
+        try await withReplayServer(responder: responder) { server in
+            let socket = try await RawSocket.open(port: server.port)
+            defer { socket.disconnect() }
+            // One request hangs; 16 may wait behind it; the 18th is one too many.
+            try await socket.write(String(repeating: rawGet("/"), count: 18))
+            let (bytes, ending) = try await socket.readUntilEnd()
+            #expect(bytes.isEmpty)
+            #expect(ending == .endOfStream)
+        }
+        let ended = try #require(await responder.reports.next())
+        // The flood arrives in one read, so the cut-off may come before the plan reaches its hang.
+        #expect([.hung, .failed].contains(ended.report.ending))
+        #expect(ended.report.closedByClient == false)
+    }
+
     @Test("a request asking for connection: close gets it after the response finishes")
     func connectionCloseRequest() async throws {
         try await withReplayServer(responder: DemoResponder.make()) { server in

@@ -350,6 +350,22 @@ struct ConnectionWireTests {
         await server.waitUntilStopped()
     }
 
+    @Test("waitUntilStopped returns once another task has stopped the server")
+    func waitUntilStoppedFollowsStop() async throws {
+        let server = try await ReplayServer.start(
+            configuration: .init(port: 0), responder: DemoResponder.make(), logger: quietLogger)
+        let stopped = NIOLockedValueBox(false)
+        let waiter = Task {
+            await server.waitUntilStopped()
+            return stopped.withLockedValue { $0 }
+        }
+        // Give the waiter every chance to return early; it must not.
+        try await Task.sleep(for: .milliseconds(100))
+        stopped.withLockedValue { $0 = true }
+        await server.stop()
+        #expect(await waiter.value)
+    }
+
     @Test("port 0 binds a free port, and a port in use is refused with a clear error")
     func bindingErrors() async throws {
         let server = try await ReplayServer.start(

@@ -15,8 +15,22 @@ struct ReplayExchange: Sendable {
     let executor: WirePlanExecutor
 
     func run(_ received: ReceivedRequest, on connection: WireConnection) async {
-        let plan = await responder.respond(to: received.request)
-        let report = await executor.execute(plan, for: received, on: connection)
-        await responder.wireDidEnd(report, for: received.request)
+        guard #available(macOS 15.0, *) else {
+            let plan = await responder.respond(to: received.request)
+            let report = await executor.execute(plan, for: received, on: connection)
+            await responder.wireDidEnd(report, for: received.request)
+            return
+        }
+        // The responder may block (a database read, say), so it never runs on an event loop;
+        // the plan runs on the connection's own loop, which it mostly talks to.
+        let plan = await withTaskExecutorPreference(globalConcurrentExecutor) {
+            await responder.respond(to: received.request)
+        }
+        let report = await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop)) {
+            await executor.execute(plan, for: received, on: connection)
+        }
+        await withTaskExecutorPreference(globalConcurrentExecutor) {
+            await responder.wireDidEnd(report, for: received.request)
+        }
     }
 }

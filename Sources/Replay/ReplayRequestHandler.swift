@@ -30,6 +30,9 @@ final class ReplayRequestHandler: ChannelInboundHandler, RemovableChannelHandler
     private var pending: [Pending] = []
     private var exchangeRunning = false
 
+    /// Requests a client may send ahead while a response is still going out.
+    static let maxPipelinedRequests = 16
+
     init(
         connection: WireConnection, registry: ConnectionRegistry, exchange: ReplayExchange, maxBodyBytes: Int,
         logger: Logger
@@ -80,6 +83,13 @@ final class ReplayRequestHandler: ChannelInboundHandler, RemovableChannelHandler
                 body: body
             )
             body = []
+            guard pending.count < Self.maxPipelinedRequests else {
+                // Only a misbehaving client queues this many; holding them all would grow without bound.
+                logger.warning("too many pipelined requests", metadata: ["limit": "\(Self.maxPipelinedRequests)"])
+                connection.closeNow(cause: .misbehavingClient)
+                return
+            }
+            // The route only: a query may carry an API key (Gemini's `?key=`).
             logger.debug(
                 "replay request received",
                 metadata: ["request": "\(request.id)", "method": "\(request.method)", "path": "\(request.route)"]

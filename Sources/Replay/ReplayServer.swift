@@ -33,19 +33,23 @@ public final class ReplayServer: Sendable {
 
     private let serverChannel: any Channel
     private let registry: ConnectionRegistry
-    private let stopRequested = NIOLockedValueBox(false)
-    private let stopped: EventLoopPromise<Void>
+    private let stopState = NIOLockedValueBox(StopState())
     private let logger: Logger
 
+    /// Whether a stop has begun, whether it has completed, and who waits for it.
+    private struct StopState {
+        var requested = false
+        var completed = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
     private init(
-        host: String, port: Int, serverChannel: any Channel, registry: ConnectionRegistry,
-        stopped: EventLoopPromise<Void>, logger: Logger
+        host: String, port: Int, serverChannel: any Channel, registry: ConnectionRegistry, logger: Logger
     ) {
         self.host = host
         self.port = port
         self.serverChannel = serverChannel
         self.registry = registry
-        self.stopped = stopped
         self.logger = logger
     }
 
@@ -92,8 +96,7 @@ public final class ReplayServer: Sendable {
         let port = serverChannel.localAddress?.port ?? configuration.port
         logger.info("replay server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
         return ReplayServer(
-            host: configuration.host, port: port, serverChannel: serverChannel, registry: registry,
-            stopped: serverChannel.eventLoop.makePromise(), logger: logger)
+            host: configuration.host, port: port, serverChannel: serverChannel, registry: registry, logger: logger)
     }
 
     /// Stops accepting, ends every connection and returns once every exchange has reported.
@@ -102,9 +105,9 @@ public final class ReplayServer: Sendable {
     /// `gracePeriod`; whatever is still running then is cut off and reports `serverStopped`.
     /// Calling it again waits for the first stop.
     public func stop(gracePeriod: Duration = .zero) async {
-        let first = stopRequested.withLockedValue { requested in
-            defer { requested = true }
-            return !requested
+        let first = stopState.withLockedValue { state in
+            defer { state.requested = true }
+            return !state.requested
         }
         guard first else {
             await waitUntilStopped()
@@ -141,11 +144,23 @@ public final class ReplayServer: Sendable {
             await connection.exchange?.value
         }
         logger.info("replay server stopped", metadata: ["port": "\(port)"])
-        stopped.succeed()
+        let waiters = stopState.withLockedValue { state in
+            state.completed = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns once `stop()` has completed, for a command that serves until told to stop.
     public func waitUntilStopped() async {
-        try? await stopped.futureResult.get()
+        await withCheckedContinuation { continuation in
+            let stoppedAlready = stopState.withLockedValue { state in
+                if state.completed { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if stoppedAlready { continuation.resume() }
+        }
     }
 }

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
 /// One accepted TCP connection as the executor sees it: thread-safe writes and the three ways
 /// the server can end it (close, reset, wait), plus who closed it.
@@ -10,6 +14,8 @@ final class WireConnection: Sendable {
     enum CloseCause: Sendable {
         case plan
         case serverStopped
+        /// The client broke the rules (too many pipelined requests) and was cut off.
+        case misbehavingClient
     }
 
     /// What the connection is doing, which decides what a server stop does to it.
@@ -42,8 +48,6 @@ final class WireConnection: Sendable {
     /// Why the server closed the connection, or nil if it is open or the client closed it.
     var closeCause: CloseCause? { state.withLockedValue { $0.closeCause } }
 
-    var phase: Phase { state.withLockedValue { $0.phase } }
-
     /// The running exchange, for a stop to wait on.
     var exchange: Task<Void, Never>? { state.withLockedValue { $0.exchange } }
 
@@ -56,6 +60,11 @@ final class WireConnection: Sendable {
     /// Closes the connection, remembering that the server did it and why.
     func close(cause: CloseCause) async {
         markClosed(by: cause)
+        try? await channel.close().get()
+    }
+
+    /// Closes a connection the client has already broken, leaving it counted as the client's doing.
+    func closeWithoutCause() async {
         try? await channel.close().get()
     }
 

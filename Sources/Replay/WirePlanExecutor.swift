@@ -66,7 +66,8 @@ struct WirePlanExecutor: Sendable {
                 run.report.stepsCompleted += 1
             } catch {
                 if Self.meansConnectionClosed(error) || !connection.isActive {
-                    await connection.closed()
+                    // The peer broke the connection; make sure it is closed, without claiming the close.
+                    await connection.closeWithoutCause()
                     run.endByClosedConnection()
                 } else {
                     logger.error("wire step failed", metadata: ["error": "\(error)"])
@@ -196,6 +197,9 @@ private struct PlanRun {
         case .plan:
             // Only a failed step closes for the plan mid-way, and that path ends the report itself.
             end(.failed)
+        case .misbehavingClient:
+            end(.failed)
+            report.failure = "the server cut off a client that queued too many pipelined requests"
         case nil:
             end(.clientGone)
             report.closedByClient = true

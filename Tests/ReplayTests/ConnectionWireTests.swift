@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Dialects
 import Faults
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import Replay
 import Testing
 
@@ -52,6 +54,24 @@ struct ConnectionWireTests {
         #expect(first.request.route == "/json")
         #expect(second.request.route == "/stream")
         #expect(first.report.connectionID == second.report.connectionID)
+    }
+
+    @Test("a client piling up more than 16 pipelined requests behind a response gets disconnected")
+    func pipelineFloodIsCut() async throws {
+        let responder = ScriptedResponder(WirePlan(steps: [.hang]))
+        try await withReplayServer(responder: responder) { server in
+            let socket = try await RawSocket.open(port: server.port)
+            defer { socket.disconnect() }
+            // One request hangs; 16 may wait behind it; the 18th is one too many.
+            try await socket.write(String(repeating: rawGet("/"), count: 18))
+            let (bytes, ending) = try await socket.readUntilEnd()
+            #expect(bytes.isEmpty)
+            #expect(ending == .endOfStream)
+        }
+        let ended = try #require(await responder.reports.next())
+        // The flood arrives in one read, so the cut-off may come before the plan reaches its hang.
+        #expect([.hung, .failed].contains(ended.report.ending))
+        #expect(ended.report.closedByClient == false)
     }
 
     @Test("a request asking for connection: close gets it after the response finishes")
@@ -130,6 +150,24 @@ struct ConnectionWireTests {
         #expect(request.headers.contains(HTTPField("x-tapedeck-fault", "cut:after=2")))
         #expect(request.header("Content-Type") == "application/json")
         #expect(request.body == Array(body.utf8))
+    }
+
+    @Test("the responder never runs on an event loop thread, so it may block")
+    func responderRunsOffTheEventLoop() async throws {
+        let onEventLoop = NIOLockedValueBox<[Bool]>([])
+        let responder = ScriptedResponder { _ in
+            onEventLoop.withLockedValue { $0.append(MultiThreadedEventLoopGroup.currentEventLoop != nil) }
+            return Plans.fixed("ok")
+        }
+        try await withReplayServer(responder: responder) { server in
+            try await withHTTPClient { client in
+                for _ in 0..<3 {
+                    let response = try await client.execute(HTTPClientRequest(url: server.url("/")), timeout: .seconds(30))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                }
+            }
+        }
+        #expect(onEventLoop.withLockedValue { $0 } == [false, false, false])
     }
 
     @Test("a body over the limit is answered 413 without reaching the responder")
@@ -310,6 +348,22 @@ struct ConnectionWireTests {
         // A second stop just waits for the first.
         await server.stop()
         await server.waitUntilStopped()
+    }
+
+    @Test("waitUntilStopped returns once another task has stopped the server")
+    func waitUntilStoppedFollowsStop() async throws {
+        let server = try await ReplayServer.start(
+            configuration: .init(port: 0), responder: DemoResponder.make(), logger: quietLogger)
+        let stopped = NIOLockedValueBox(false)
+        let waiter = Task {
+            await server.waitUntilStopped()
+            return stopped.withLockedValue { $0 }
+        }
+        // Give the waiter every chance to return early; it must not.
+        try await Task.sleep(for: .milliseconds(100))
+        stopped.withLockedValue { $0 = true }
+        await server.stop()
+        #expect(await waiter.value)
     }
 
     @Test("port 0 binds a free port, and a port in use is refused with a clear error")

@@ -78,7 +78,15 @@ let package = Package(
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
-        .testTarget(name: "ReplayServiceTests", dependencies: ["Replay", "Cassettes", "Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "ReplayServiceTests",
+            dependencies: [
+                "Replay", "Cassettes", "Faults", "Dialects", "SSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
         .testTarget(

@@ -11,6 +11,7 @@ public final class ReplayService: ReplayResponder {
     /// Every attempt seen, readable in process and at `GET /_tapedeck/attempts`.
     public let ledger = AttemptLedger()
     private let state: ReplayState
+    private let plans = PlannedResponses()
     private let logger: Logger
 
     public init(library: RecordingLibrary, faults: FaultBook, pacing: Pacing, logger: Logger = Logger(label: "tapedeck.replay")) {
@@ -50,7 +51,9 @@ public final class ReplayService: ReplayResponder {
         if decision.match.kind == .miss {
             logger.warning("replay miss", metadata: ["explanation": "\(decision.match.explanation ?? "")"])
         }
-        let errorKind = WirePlanReading.errorKind(of: decision.attempt.plan, codec: dialect.codec)
+        let planned = PlannedResponse(decision.attempt.plan, codec: dialect.codec)
+        let errorKind = planned.errorKind
+        await plans.keep(planned, for: request.id)
         await ledger.open(LedgerEntry(
             id: request.id, startMilliseconds: decision.startMilliseconds, endMilliseconds: nil,
             endpoint: String(request.route), dialect: dialect, model: incoming.view.model, stream: incoming.view.stream,
@@ -63,14 +66,26 @@ public final class ReplayService: ReplayResponder {
     }
 
     public func wireDidEnd(_ report: WireReport, for request: ReplayRequest) async {
+        let planned = await plans.take(request.id)
         await ledger.update(request.id) { entry in
             entry.endMilliseconds = entry.startMilliseconds + report.endedAfter.milliseconds
             entry.framesSent = report.writesCompleted
             entry.bytesSent = report.bodyBytesWritten
             entry.status = report.status ?? entry.status
-            entry.ending = LedgerEnding.from(report, status: report.status, errorKind: entry.errorKind)
+            entry.ending = LedgerEnding.from(
+                report, status: report.status, planned: planned ?? PlannedResponse(errorKind: entry.errorKind, terminated: true))
         }
     }
+
+}
+
+/// What each request's plan will tell its client, kept until its wire report arrives.
+actor PlannedResponses {
+    private var byRequest: [Int: PlannedResponse] = [:]
+
+    func keep(_ planned: PlannedResponse, for id: Int) { byRequest[id] = planned }
+
+    func take(_ id: Int) -> PlannedResponse? { byRequest.removeValue(forKey: id) }
 }
 
 /// The mutable part of replay: recorded order, fault schedules, the clock they run on.

@@ -75,6 +75,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The router as an HTTP server: the client endpoints in front of a `Router`.
@@ -107,13 +108,21 @@ let package = Package(
         ),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: [
+                "Analysis", "Dialects", "Faults", "Replay", "Routing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "ReplayServiceTests",
             dependencies: [
-                "Replay", "Cassettes", "Faults", "Dialects", "SSE",
+                "Replay", "Cassettes", "Faults", "Dialects", "SSE", "Routing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,6 +3,8 @@ import Dialects
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Logging
+import Routing
 
 /// An external gateway (a LiteLLM proxy, `tapedeck route`, …) spoken to over HTTP as its clients do.
 public struct HTTPGatewayTarget: AnalysisTarget {
@@ -22,28 +24,28 @@ public struct HTTPGatewayTarget: AnalysisTarget {
 
     public func call(_ call: ClientCall, deadline: Duration) async -> ClientObservation {
         let recorder = PieceRecorder()
-        var request = HTTPClientRequest(url: baseURL + call.endpoint)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        if call.stream { request.headers.add(name: "accept", value: "text/event-stream") }
+        var headers = [HTTPField("content-type", "application/json")]
+        if call.stream { headers.append(HTTPField("accept", "text/event-stream")) }
         if let key = call.apiKey ?? apiKey {
-            request.headers.add(name: "authorization", value: "Bearer \(key)")
+            headers.append(HTTPField("authorization", "Bearer \(key)"))
             if call.dialect == .anthropicMessages {
-                request.headers.add(name: "x-api-key", value: key)
-                request.headers.add(name: "anthropic-version", value: "2023-06-01")
+                headers.append(HTTPField("x-api-key", key))
+                headers.append(HTTPField("anthropic-version", "2023-06-01"))
             }
         }
-        request.body = .bytes(ByteBuffer(bytes: call.body))
         let client = self.client
-        let prepared = request
+        let url = baseURL + call.endpoint
+        let requestHeaders = headers
         let finished = await Deadline.run(deadline) {
             do {
-                let response = try await client.execute(prepared, timeout: .seconds(3600))
-                await recorder.head(
-                    status: Int(response.status.code),
-                    headers: response.headers.map { HTTPField($0.name.lowercased(), $0.value) })
-                for try await buffer in response.body {
-                    await recorder.body(Array(buffer.readableBytesView))
+                let exchange = try HTTPEventStream(client: client, url: url, headers: requestHeaders, body: call.body, logger: Self.quiet)
+                for await event in exchange.events {
+                    switch event {
+                    case .head(let status, let headers): await recorder.head(status: status, headers: headers)
+                    case .body(let bytes): await recorder.body(bytes)
+                    case .end: break
+                    case .failure(let error): await recorder.fail(Self.describe(error))
+                    }
                 }
             } catch {
                 await recorder.fail(Self.describe(error))
@@ -51,6 +53,8 @@ public struct HTTPGatewayTarget: AnalysisTarget {
         }
         return await recorder.observation(hung: !finished)
     }
+
+    private static let quiet = Logger(label: "tapedeck.analyze.client")
 
     /// A transport error in the words a client library would use.
     static func describe(_ error: any Error) -> String {

@@ -480,13 +480,13 @@ def test_stall_longer_than_the_client_timeout_raises_a_timeout(analyze: ReplaySe
     recording = recording_for(surface)
     pieces = surface.stream_pieces(analyze, recording)
     after = second_text_event(pieces) + 1
-    # The stall (3 s) is far longer than the client's read timeout (0.5 s), and the frames before
+    # The stall (8 s) is far longer than the client's read timeout (2 s), and the frames before
     # it are sent at once (--speed max), so only the stall can time out.
-    fault = f"stall:after={after},seconds=3"
+    fault = f"stall:after={after},seconds=8"
     analyze.clear_attempts()
     received: list[str] = []
     with pytest.raises(Exception) as raised:
-        surface.run(analyze, recording, stream=stream, fault=fault, received=received, timeout=0.5)
+        surface.run(analyze, recording, stream=stream, fault=fault, received=received, timeout=2.0)
     if surface.sdk is anthropic and stream:
         assert type(raised.value) is httpx2.ReadTimeout  # unwrapped while iterating
     else:

@@ -11,6 +11,23 @@ public enum AnswerBuilder {
     static let defaultSpacingMicros: Int64 = 20_000
 
     public static func answer(for request: IncomingRequest, match: Match) -> CleanResponse {
+        let response = rendered(for: request, match: match)
+        guard request.dialect == .openAIChat, request.view.stream, !request.wantsUsageChunk,
+            case .stream(var stream) = response
+        else { return response }
+        stream.frames.removeAll(where: isUsageChunk)
+        return .stream(stream)
+    }
+
+    /// OpenAI's usage chunk: `choices: []` with a usage object, sent only when asked for.
+    static func isUsageChunk(_ frame: Frame) -> Bool {
+        SSEParser.parse(frame.bytes).contains { parsed in
+            guard let data = parsed.event?.data, let json = try? JSONValue.parse(data) else { return false }
+            return json["choices"]?.arrayValue?.isEmpty == true && json["usage"].map { !$0.isNull } == true
+        }
+    }
+
+    static func rendered(for request: IncomingRequest, match: Match) -> CleanResponse {
         guard let recording = match.recording else {
             let error = request.dialect.codec.errorResponse(
                 kind: .notFound, message: "tapedeck: " + (match.explanation ?? "no recording matches"), retryAfter: nil)

@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Analysis",
             dependencies: [
-                "Dialects", "Faults", "Replay", "Routing",
+                "SSE", "Dialects", "Faults", "Replay", "Routing",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

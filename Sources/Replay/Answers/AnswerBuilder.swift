@@ -46,13 +46,22 @@ public enum AnswerBuilder {
         outcome.dialect = request.dialect
         if let remainder = match.remainder { outcome.text = remainder }
         if request.view.stream {
-            let events = codec.streamEvents(for: outcome)
+            // A recording that broke off renders as a stream that breaks off: no terminator.
+            let events = codec.streamEvents(for: outcome).filter { outcome.terminated || !codec.isTerminator($0) }
             let spacing = spacingMicros(for: interaction, count: events.count)
             let frames = events.enumerated().map { index, event in
                 Frame(offsetMicros: firstByteMicros(interaction) + Int64(index) * spacing, bytes: codec.encoder.encode(event))
             }
             return .stream(status: 200, headers: [HTTPField("content-type", "text/event-stream")], frames: frames,
                            end: outcome.terminated ? .finish : .close)
+        }
+        guard outcome.isSuccess else {
+            // A body cannot break off the way the recorded stream did; it fails the way a
+            // provider fails a request it could not finish: with the recorded error, or a 502.
+            let error = outcome.error ?? OutcomeError(kind: .connection, status: 502, message: "upstream connection closed before the response was complete")
+            let response = codec.errorResponse(kind: error.kind, message: error.message, retryAfter: nil)
+            return .body(status: response.status, headers: response.headers, bytes: response.body,
+                         offsetMicros: interaction.durationMicros ?? 0)
         }
         let body = JSONWriter.bytes(codec.body(for: outcome))
         return .body(status: 200, headers: [HTTPField("content-type", "application/json")], bytes: body,

@@ -102,6 +102,18 @@ let package = Package(
         .executableTarget(
             name: "cassette-bench", dependencies: ["Cassettes", "Dialects", "SSE"], path: "tools/bench/cassette-bench"
         ),
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "RouterGateway", "Routing", "SSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/bench/gateway-bench"
+        ),
         // A child process for the crash test: writes interactions until it is killed.
         .executableTarget(
             name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"

@@ -81,6 +81,21 @@ struct RecordingMatcherTests {
         #expect(match.remainder == " of France is Paris.")
     }
 
+    @Test("a request whose system prompt extends the recorded one still matches loosely")
+    func extendedSystemPrompt() {
+        var matcher = RecordingMatcher(library: Self.library)
+        let body = Self.chat([
+            ["role": "system", "content": "You are a concise assistant.\nContinue the answer below without repeating it."],
+            ["role": "user", "content": "What is the capital of France?"],
+            ["role": "assistant", "content": "The capital of"],
+        ])
+        let match = matcher.match(IncomingRequest(dialect: .openAIChat, target: "/v1/chat/completions", body: body))
+        #expect(match.kind == .loose)
+        #expect(match.remainder == " France is Paris.")
+        let other = Self.chat([["role": "system", "content": "You are verbose."], ["role": "user", "content": "What is the capital of France?"]])
+        #expect(matcher.match(IncomingRequest(dialect: .openAIChat, target: "/v1/chat/completions", body: other)).kind == .miss)
+    }
+
     @Test("another dialect asking the same model and conversation matches loosely")
     func crossDialect() {
         var matcher = RecordingMatcher(library: Self.library)

@@ -144,8 +144,12 @@ public struct ClientFrame: Codable, Sendable, Hashable {
 public struct ScenarioContext: Codable, Sendable, Hashable {
     /// The request disabled fallbacks (`disable_fallbacks: true`).
     public var disableFallbacks: Bool
+    /// The model (group) the client asked for: gateways may report it instead of the
+    /// deployment's model when the primary answered.
+    public var requestedModel: String?
 
-    public init(disableFallbacks: Bool = false) {
+    public init(disableFallbacks: Bool = false, requestedModel: String? = nil) {
         self.disableFallbacks = disableFallbacks
+        self.requestedModel = requestedModel
     }
 }

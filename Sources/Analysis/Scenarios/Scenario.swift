@@ -43,7 +43,7 @@ public struct Scenario: Sendable, Hashable {
 
     /// What the scenario set up that the differ needs.
     public var context: ScenarioContext {
-        ScenarioContext(disableFallbacks: request["disable_fallbacks"]?.boolValue ?? false)
+        ScenarioContext(disableFallbacks: request["disable_fallbacks"]?.boolValue ?? false, requestedModel: model)
     }
 
     /// A one-line summary for reports: endpoint, model, faults, capabilities.

@@ -83,7 +83,7 @@ public struct RecordingMatcher: Sendable {
         let candidates = library.recordings.filter { recording in
             ModelName.same(recording.view.model, request.view.model)
                 && recording.view.turns.count <= turns.count
-                && zip(recording.view.turns.map(Turn.init), turns).allSatisfy { $0 == $1 }
+                && zip(recording.view.turns.map(Turn.init), turns).allSatisfy { $0.isAnswered(by: $1) }
         }
         // The first recording wins ties, so recorded order decides between equals.
         guard let best = candidates.reduce(nil as Recording?, { best, next in
@@ -123,6 +123,13 @@ public struct RecordingMatcher: Sendable {
         init(_ turn: ChatTurn) {
             role = turn.role
             text = turn.text.trimmingWhitespace()
+        }
+
+        /// Whether a recorded turn stands for the request's turn: the same turn, or a system
+        /// prompt the request extended. Gateways continuing a stream add their instruction to the
+        /// system prompt where a dialect allows only one (LiteLLM does for Anthropic).
+        func isAnswered(by asked: Turn) -> Bool {
+            self == asked || (role == "system" && asked.role == "system" && asked.text.hasPrefix(text))
         }
     }
 }

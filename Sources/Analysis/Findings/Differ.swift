@@ -92,7 +92,10 @@ enum FallbackChecks {
     static func targetsDiffer(_ pair: RunPair) -> [Finding] {
         // Non-stream failing over alone is `fallback_skipped_in_stream`; the stream failing over
         // where non-stream stayed (and retried) is a divergence of targets too.
-        guard !pair.context.disableFallbacks, pair.stream.failedOver,
+        // A fault that only exists in streams (a missing terminator) leaves non-stream untouched:
+        // nothing to compare unless non-stream saw a failure too.
+        let nonStreamFailed = pair.nonStream.attempts.contains { $0.ending != .complete }
+        guard !pair.context.disableFallbacks, pair.stream.failedOver, pair.nonStream.failedOver || nonStreamFailed,
             pair.stream.modelsTried != pair.nonStream.modelsTried
         else { return [] }
         return [Finding(

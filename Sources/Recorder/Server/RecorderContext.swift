@@ -1,0 +1,53 @@
+import AsyncHTTPClient
+import Logging
+import NIOConcurrencyHelpers
+
+/// What every exchange of one recorder shares: settings, the upstream client, the sink, metrics
+/// and the session grouper.
+final class RecorderContext: Sendable {
+    let configuration: RecorderConfiguration
+    let client: HTTPClient
+    let sink: any InteractionSink
+    let metrics: RecorderMetrics
+    let logger: Logger
+    /// The HTTP client's logger: it logs whole heads, secrets included, at trace level, so it
+    /// never gets below info whatever the recorder's level.
+    let upstreamLogger: Logger
+    private let sessions: NIOLockedValueBox<SessionGrouper>
+    private let draining = NIOLockedValueBox(false)
+
+    init(
+        configuration: RecorderConfiguration, client: HTTPClient, sink: any InteractionSink, metrics: RecorderMetrics,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.sink = sink
+        self.metrics = metrics
+        self.logger = logger
+        var upstreamLogger = logger
+        upstreamLogger.logLevel = max(logger.logLevel, .info)
+        self.upstreamLogger = upstreamLogger
+        self.sessions = NIOLockedValueBox(SessionGrouper(window: configuration.sessionWindow))
+    }
+
+    /// Whether shutdown has begun.
+    var isDraining: Bool { draining.withLockedValue { $0 } }
+
+    func markDraining() { draining.withLockedValue { $0 = true } }
+
+    /// The session of a finished interaction.
+    func session(
+        key: ConversationKey, header: String?, start: ContinuousClock.Instant, end: ContinuousClock.Instant
+    ) -> String {
+        sessions.withLockedValue { $0.session(key: key, header: header, start: start, end: end) }
+    }
+}
+
+extension Duration {
+    /// Whole microseconds, for frame offsets.
+    var microseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+}

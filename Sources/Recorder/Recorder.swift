@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -42,6 +41,8 @@ public final class Recorder: Sendable {
                 .serverChannelOption(.backlog, value: 1024)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                // A slow client holds at most this much in the recorder before the relay waits.
+                .childChannelOption(.writeBufferWaterMark, value: .init(low: 16 << 10, high: 32 << 10))
                 .bind(host: configuration.listenHost, port: configuration.listenPort) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         // No pipelining assistance: it stops reading while a response is pending,
@@ -57,17 +58,17 @@ public final class Recorder: Sendable {
             throw .bindFailed(address: "\(configuration.listenHost):\(configuration.listenPort)", reason: "\(error)")
         }
 
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.redirectConfiguration = .disallow
-        clientConfiguration.decompression = .disabled
-        clientConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnectionsPerHost)
-        // A proxy reports an unreachable upstream at once instead of retrying until a deadline.
-        clientConfiguration.connectionPool.retryConnectionEstablishment = false
-        clientConfiguration.timeout = .init(connect: .seconds(10))
-        let client = HTTPClient(eventLoopGroup: group, configuration: clientConfiguration)
+        let upstream: UpstreamClient
+        do {
+            upstream = try UpstreamClient(
+                group: group, trustRootsFile: configuration.upstreamTrustRootsFile,
+                maxIdlePerHost: configuration.maxIdleConnectionsPerHost)
+        } catch {
+            listener.channel.close(promise: nil)
+            throw .invalidTrustRoots(file: configuration.upstreamTrustRootsFile ?? "", reason: "\(error)")
+        }
         let context = RecorderContext(
-            configuration: configuration, client: client, sink: sink, metrics: metrics, logger: logger)
+            configuration: configuration, upstream: upstream, sink: sink, metrics: metrics, logger: logger)
 
         var admin: AdminServer?
         if let adminHost = configuration.adminHost {
@@ -77,7 +78,7 @@ public final class Recorder: Sendable {
                 ) { head in Self.adminReply(head, metrics: metrics, sink: sink, context: context) }
             } catch {
                 listener.channel.close(promise: nil)
-                try? await client.shutdown()
+                upstream.shutdown()
                 throw error
             }
         }
@@ -117,7 +118,7 @@ public final class Recorder: Sendable {
                 }
             }
             await context.sink.close()
-            try? await context.client.shutdown()
+            context.upstream.shutdown()
             admin?.close()
         }
     }
@@ -173,7 +174,7 @@ public final class Recorder: Sendable {
                         connection.clientGone()
                         connection.inbox.finish()
                     }
-                    while let part = await connection.inbox.next() {
+                    while let part = try? await connection.inbox.next() {
                         guard case .head(let head) = part else { continue }
                         connection.beginRequest()
                         let exchange = ProxyExchange(context: context, connection: connection, outbound: outbound, head: head)

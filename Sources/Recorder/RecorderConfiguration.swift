@@ -19,14 +19,16 @@ public struct RecorderConfiguration: Sendable {
     public var idleTimeout: Duration
     /// How much of one request or response body is kept for the cassette; the relay goes on beyond it.
     public var maxCapturedBytes: Int
-    /// Upstream connections kept per host (streams are long-lived, so this bounds concurrency too).
-    public var maxConnectionsPerHost: Int
+    /// Idle upstream connections kept per host for reuse.
+    public var maxIdleConnectionsPerHost: Int
+    /// A PEM file of extra certificate authorities trusted for `https` upstreams.
+    public var upstreamTrustRootsFile: String?
 
     public init(
         listenHost: String = "127.0.0.1", listenPort: Int = 8787, adminHost: String? = nil, adminPort: Int = 8790,
         routes: RouteTable, tags: [String] = [], sessionHeader: String = "x-tapedeck-session",
         sessionWindow: Duration = .seconds(30), idleTimeout: Duration = .seconds(600),
-        maxCapturedBytes: Int = 64 << 20, maxConnectionsPerHost: Int = 4096
+        maxCapturedBytes: Int = 64 << 20, maxIdleConnectionsPerHost: Int = 256, upstreamTrustRootsFile: String? = nil
     ) {
         self.listenHost = listenHost
         self.listenPort = listenPort
@@ -38,6 +40,7 @@ public struct RecorderConfiguration: Sendable {
         self.sessionWindow = sessionWindow
         self.idleTimeout = idleTimeout
         self.maxCapturedBytes = maxCapturedBytes
-        self.maxConnectionsPerHost = maxConnectionsPerHost
+        self.maxIdleConnectionsPerHost = maxIdleConnectionsPerHost
+        self.upstreamTrustRootsFile = upstreamTrustRootsFile
     }
 }

@@ -8,6 +8,8 @@ public enum RecorderError: Error, Sendable, Equatable, CustomStringConvertible {
     case noUpstream
     /// A listening socket could not be opened.
     case bindFailed(address: String, reason: String)
+    /// The extra certificate authorities for upstream TLS could not be loaded.
+    case invalidTrustRoots(file: String, reason: String)
     /// A session header name that HTTP cannot carry.
     case invalidSessionHeader(String)
 
@@ -23,6 +25,8 @@ public enum RecorderError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no --upstream was given; the recorder needs at least one place to forward to"
         case .bindFailed(let address, let reason):
             return "cannot listen on \(address): \(reason)"
+        case .invalidTrustRoots(let file, let reason):
+            return "--upstream-ca \(file) cannot be used: \(reason)"
         case .invalidSessionHeader(let name):
             return "--session-header \(name) is not a valid HTTP header name"
         }

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Dialects
 import NIOCore
@@ -19,16 +18,16 @@ struct ClientAbortTests {
             upstreamClosed.open()
         }
         defer { harness.remove() }
-        let client = harness.client
-        let request = harness.post("/v1/chat/completions", body: #"{"model":"gpt-4o","messages":[{"role":"user","content":"story"}],"stream":true}"#)
-        let gotFirstFrame = Gate()
-        let reader = Task {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            for try await _ in response.body { gotFirstFrame.open() }
+        let connection = try await harness.connect()
+        try await connection.send(
+            .POST, "/v1/chat/completions",
+            body: Array(#"{"model":"gpt-4o","messages":[{"role":"user","content":"story"}],"stream":true}"#.utf8))
+        try await within(10, "the first frame at the client") {
+            while let part = try await connection.next() {
+                if case .body = part { return }
+            }
         }
-        try await within(10, "the first frame at the client") { await gotFirstFrame.wait() }
-        reader.cancel()
-        _ = await reader.result
+        await connection.close()
         try await within(10, "the recorder to cancel the upstream request") { await upstreamClosed.wait() }
 
         let recorded = try await harness.finish()
@@ -48,12 +47,11 @@ struct ClientAbortTests {
             upstreamClosed.open()
         }
         defer { harness.remove() }
-        let client = harness.client
-        let request = harness.post("/v1/chat/completions", body: #"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#)
-        let pending = Task { _ = try await client.execute(request, timeout: .seconds(30)) }
+        let connection = try await harness.connect()
+        try await connection.send(
+            .POST, "/v1/chat/completions", body: Array(#"{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}"#.utf8))
         try await within(10, "the request at the upstream") { await requestArrived.wait() }
-        pending.cancel()
-        _ = await pending.result
+        await connection.close()
         try await within(10, "the recorder to cancel the upstream request") { await upstreamClosed.wait() }
         let recorded = try await harness.finish()
         #expect(recorded.first?.ending == .clientAborted)

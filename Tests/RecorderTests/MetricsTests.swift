@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Recorder
 import SSE
@@ -23,9 +22,9 @@ struct MetricsTests {
         defer { harness.remove() }
         let okBody = #"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"stream":true}"#
         let limitedBody = #"{"model":"gpt-4o","messages":[{"role":"user","content":"limited"}],"stream":true}"#
-        _ = try await harness.send(harness.post("/v1/chat/completions", body: okBody))
-        _ = try await harness.send(harness.post("/v1/chat/completions", body: okBody))
-        _ = try await harness.send(harness.post("/v1/chat/completions", body: limitedBody))
+        _ = try await harness.send("/v1/chat/completions", body: okBody)
+        _ = try await harness.send("/v1/chat/completions", body: okBody)
+        _ = try await harness.send("/v1/chat/completions", body: limitedBody)
 
         let metrics = try await harness.admin("/metrics")
         #expect(metrics.status == 200)

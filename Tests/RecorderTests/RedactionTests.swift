@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Dialects
 import Foundation
@@ -62,9 +61,12 @@ struct RedactionTests {
         }
         defer { harness.remove() }
         let body = #"{"model":"gpt-4o","metadata":{"internal_token":"\#(secrets[3])"},"messages":[{"role":"user","content":"my key is \#(secrets[1])"}],"stream":true}"#
-        let result = try await harness.send(harness.post(
+        let result = try await harness.send(
             "/v1/chat/completions?key=\(secrets[2])&alt=sse", body: body,
-            headers: [("Authorization", "Bearer \(secrets[0])"), ("x-api-key", secrets[1]), ("cookie", secrets[4])]))
+            headers: [
+                ("content-type", "application/json"), ("Authorization", "Bearer \(secrets[0])"), ("x-api-key", secrets[1]),
+                ("cookie", secrets[4]),
+            ])
         #expect(result.status == 200)
         // Traffic is untouched: the upstream got every secret.
         let received = try #require(harness.upstream.requests.first)

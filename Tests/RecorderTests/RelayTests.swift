@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Dialects
 import NIOCore
@@ -37,9 +36,11 @@ struct RelayTests {
             try await responder.end()
         }
         defer { harness.remove() }
-        let result = try await harness.send(harness.post(
-            "/openai/v1/chat/completions", body: Self.chatBody, headers: [("x-custom", "kept"), ("accept", "text/event-stream")]))
+        let result = try await harness.send(
+            "/openai/v1/chat/completions", body: Self.chatBody,
+            headers: [("content-type", "application/json"), ("x-custom", "kept"), ("accept", "text/event-stream")])
         #expect(result.error == nil)
+        #expect(result.ended)
         #expect(result.status == 200)
         #expect(result.body == stream)
         #expect(result.headers.first(name: "x-request-id") == "req_123")
@@ -87,16 +88,10 @@ struct RelayTests {
         defer { harness.remove() }
         let firstFrame = Array("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A\"}}]}\n\n".utf8)
         let firstSeen = Gate()
-        let client = harness.client
-        let request = harness.post("/v1/chat/completions", body: Self.chatBody)
+        let connection = try await harness.connect()
+        try await connection.send(.POST, "/v1/chat/completions", headers: [("content-type", "application/json")], body: Array(Self.chatBody.utf8))
         let reader = Task {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            var received: [UInt8] = []
-            for try await chunk in response.body {
-                received += chunk.readableBytesView
-                if received.count >= firstFrame.count { firstSeen.open() }
-            }
-            return received
+            await connection.response { body in if body.count >= firstFrame.count { firstSeen.open() } }
         }
         do {
             try await within(10, "the first frame before the upstream's end") { await firstSeen.wait() }
@@ -105,8 +100,10 @@ struct RelayTests {
             throw error
         }
         released.open()
-        let received = try await reader.value
-        #expect(received == firstFrame + Array("data: [DONE]\n\n".utf8))
+        let received = await reader.value
+        #expect(received.ended)
+        #expect(received.body == firstFrame + Array("data: [DONE]\n\n".utf8))
+        await connection.close()
         let recorded = try await harness.finish()
         #expect(recorded.first?.ending == .complete)
         #expect(recorded.first?.content.frameCount == 2)
@@ -126,18 +123,17 @@ struct RelayTests {
             try await responder.end()
         }
         defer { harness.remove() }
-        let (parts, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        var request = HTTPClientRequest(url: harness.url("/v1/chat/completions"))
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .stream(parts, length: .unknown)
-        continuation.yield(ByteBuffer(bytes: first))
-        async let response = harness.client.execute(request, timeout: .seconds(30))
+        let connection = try await harness.connect()
+        try await connection.write(.head(HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/v1/chat/completions",
+            headers: ["host": "127.0.0.1", "content-type": "application/json", "content-length": "\(first.count + second.count)"])))
+        try await connection.write(.body(.byteBuffer(ByteBuffer(bytes: first))))
         try await within(10, "the first half of the body at the upstream") { await firstHalfArrived.wait() }
-        continuation.yield(ByteBuffer(bytes: second))
-        continuation.finish()
-        let answer = try await response
-        #expect(answer.status == .ok)
+        try await connection.write(.body(.byteBuffer(ByteBuffer(bytes: second))))
+        try await connection.write(.end(nil))
+        let answer = await connection.response()
+        #expect(answer.status == 200)
+        await connection.close()
         let recorded = try await harness.finish()
         #expect(harness.upstream.requests.first?.body == first + second)
         #expect(recorded.first?.request.body == first + second)
@@ -155,10 +151,15 @@ struct RelayTests {
             try await responder.end()
         }
         defer { harness.remove() }
+        let connection = try await harness.connect()
         for index in 0..<5 {
-            let result = try await harness.send(harness.post("/v1/chat/completions", body: String(repeating: "x", count: index + 1)))
+            try await connection.send(.POST, "/v1/chat/completions", body: Array(String(repeating: "x", count: index + 1).utf8))
+            let result = await connection.response()
             #expect(result.text == "{\"echo\":\(index + 1)}")
+            #expect(result.ended)
         }
+        await connection.close()
+        #expect(harness.upstream.requests.count == 5)
         let recorded = try await harness.finish()
         #expect(recorded.count == 5)
         #expect(recorded.allSatisfy { $0.ending == .complete })
@@ -171,7 +172,7 @@ struct RelayTests {
             try await responder.end()
         }
         defer { harness.remove() }
-        let result = try await harness.send(harness.post("/elsewhere/v1/chat/completions", body: "{}"))
+        let result = try await harness.send("/elsewhere/v1/chat/completions", body: "{}")
         #expect(result.status == 404)
         #expect(harness.upstream.requests.isEmpty)
         #expect(try await harness.finish().isEmpty)

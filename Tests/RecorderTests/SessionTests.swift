@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Recorder
 import Testing
@@ -20,9 +19,9 @@ struct SessionTests {
         let harness = try await RecorderHarness(script: Self.answer)
         defer { harness.remove() }
         for conversation in ["one", "two"] {
-            _ = try await harness.send(harness.post(
+            _ = try await harness.send(
                 "/v1/chat/completions", body: #"{"model":"m","messages":[{"role":"user","content":"\#(conversation)"}]}"#,
-                headers: [("X-Tapedeck-Session", "incident-42")]))
+                headers: [("content-type", "application/json"), ("X-Tapedeck-Session", "incident-42")])
         }
         let recorded = try await harness.finish()
         #expect(recorded.map(\.sessionID) == ["incident-42", "incident-42"])
@@ -38,7 +37,7 @@ struct SessionTests {
             #"{"model":"fallback-model","messages":[{"role":"user","content":"Write a haiku"},{"role":"assistant","content":"Autumn"}]}"#,
             #"{"model":"fallback-model","messages":[{"role":"user","content":"Something else"}]}"#,
         ]
-        for body in bodies { _ = try await harness.send(harness.post("/v1/chat/completions", body: body)) }
+        for body in bodies { _ = try await harness.send("/v1/chat/completions", body: body) }
         let recorded = try await harness.finish()
         #expect(recorded.count == 4)
         let sessions = recorded.map(\.sessionID)

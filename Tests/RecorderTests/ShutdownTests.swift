@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Dialects
 import NIOCore
@@ -28,14 +27,9 @@ struct ShutdownTests {
         let started = Gate()
         let harness = try await RecorderHarness(script: Self.gatedStream(gate, started: started))
         defer { harness.remove() }
-        let client = harness.client
-        let request = harness.post("/v1/chat/completions", body: Self.body)
-        let reader = Task {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            var bytes: [UInt8] = []
-            for try await chunk in response.body { bytes += chunk.readableBytesView }
-            return bytes
-        }
+        let connection = try await harness.connect()
+        try await connection.send(.POST, "/v1/chat/completions", body: Array(Self.body.utf8))
+        let reader = Task { await connection.response() }
         try await within(10, "the stream to start") { await started.wait() }
         let recorder = harness.recorder
         let shutdown = Task { await recorder.shutdown(gracePeriod: .seconds(30)) }
@@ -53,8 +47,9 @@ struct ShutdownTests {
             }
         }
         gate.open()
-        let bytes = try await reader.value
-        #expect(String(decoding: bytes, as: UTF8.self).hasSuffix("data: [DONE]\n\n"))
+        let response = await reader.value
+        #expect(response.ended)
+        #expect(response.text.hasSuffix("data: [DONE]\n\n"))
         await shutdown.value
         let recorded = try await harness.finish()
         #expect(recorded.count == 1)
@@ -71,17 +66,14 @@ struct ShutdownTests {
             await responder.stallUntilClosed()
         }
         defer { harness.remove() }
-        let client = harness.client
-        let request = harness.post("/v1/chat/completions", body: Self.body)
-        let reader = Task {
-            let response = try await client.execute(request, timeout: .seconds(30))
-            for try await _ in response.body {}
-        }
+        let connection = try await harness.connect()
+        try await connection.send(.POST, "/v1/chat/completions", body: Array(Self.body.utf8))
+        let reader = Task { await connection.response() }
         try await within(10, "the stream to start") { await started.wait() }
         let recorded = try await within(20, "shutdown past its deadline") {
             try await harness.finish(gracePeriod: .milliseconds(200))
         }
-        #expect(await reader.result.isFailure)
+        #expect(await reader.value.ended == false)
         let interaction = try #require(recorded.first)
         #expect(interaction.ending == .clientAborted)
         #expect(interaction.tags.contains("recorder_shutdown"))
@@ -89,9 +81,3 @@ struct ShutdownTests {
     }
 }
 
-extension Result {
-    var isFailure: Bool {
-        if case .failure = self { return true }
-        return false
-    }
-}

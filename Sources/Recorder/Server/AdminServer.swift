@@ -73,8 +73,11 @@ final class AdminServer: Sendable {
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
         try? await connection.executeThenClose { inbound, outbound in
+            var requestHead: HTTPRequestHead?
             for try await part in inbound {
-                guard case .head(let head) = part else { continue }
+                if case .head(let head) = part { requestHead = head }
+                // Answer once the request is read whole, so closing cannot cut the client's sending.
+                guard case .end = part, let head = requestHead else { continue }
                 let reply = respond(head)
                 var headers = HTTPHeaders()
                 headers.add(name: "content-type", value: reply.contentType)

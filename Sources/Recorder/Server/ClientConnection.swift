@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 
 /// One client connection: its inbox of request parts, the exchange being relayed on it, and
 /// whether it should close after that exchange (shutdown).
@@ -12,7 +13,8 @@ final class ClientConnection: Sendable {
     }
 
     let channel: any Channel
-    let inbox = PartInbox()
+    /// Request parts from the reader; a few at most, so a client's body is read at the upstream's pace.
+    let inbox = AsyncInbox<HTTPServerRequestPart>(capacity: 4)
     private let state = NIOLockedValueBox(State())
 
     init(channel: any Channel) {

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Dialects
 import Foundation
@@ -45,18 +44,18 @@ struct ProxyExchange {
         let start = ContinuousClock.now
         let recordedAt = Date()
         let control = ExchangeControl(eventLoop: connection.channel.eventLoop, idleTimeout: .init(configuration.idleTimeout))
-        let capture = RequestBodyCapture(limit: configuration.maxCapturedBytes)
-        let request = upstreamRequest(resolved, capture: capture, control: control)
-        if request.body == nil {
+        let body = RequestBodyCapture(limit: configuration.maxCapturedBytes)
+        let upstreamHead = upstreamRequestHead(resolved)
+        if !hasBody {
             guard await drainRequestBody() else { return false }
-            capture.markEnded()
+            body.markEnded()
         }
 
         context.metrics.exchangeStarted()
         connection.attach(control)
         let outcome = await withTaskGroup(of: RelayOutcome?.self) { group in
             group.addTask {
-                let outcome = await relay(request, resolved: resolved, control: control, start: start)
+                let outcome = await relay(upstreamHead, resolved: resolved, body: body, control: control, start: start)
                 control.finish()
                 return outcome
             }
@@ -75,6 +74,7 @@ struct ProxyExchange {
             return outcome
         }
         let end = ContinuousClock.now
+        connection.detach()
         guard let outcome else { return false }  // unreachable: the relay child always returns
 
         var client = outcome.client
@@ -82,7 +82,6 @@ struct ProxyExchange {
         if case .answer(let status, let text) = client {
             client = await answerLocally(status, text) ? .completed : .gone
         }
-        connection.detach()
         var keepAlive = head.isKeepAlive
         switch client {
         case .completed: break
@@ -91,68 +90,183 @@ struct ProxyExchange {
             await resetClient()
         case .close, .gone, .answer: keepAlive = false
         }
-        if keepAlive && !capture.ended { keepAlive = await drainRequestBody() }
+        if keepAlive && !body.ended { keepAlive = await drainRequestBody() }
 
-        record(
-            outcome, request: sent(resolved, request: request, capture: capture), start: start, end: end,
-            recordedAt: recordedAt)
+        context.metrics.relayedRequest(bytes: body.total)
+        record(outcome, request: sent(resolved, head: upstreamHead, body: body), start: start, end: end, recordedAt: recordedAt)
         return keepAlive
     }
 
     // MARK: Relay
 
     private func relay(
-        _ request: HTTPClientRequest, resolved: ResolvedTarget, control: ExchangeControl, start: ContinuousClock.Instant
+        _ upstreamHead: HTTPRequestHead, resolved: ResolvedTarget, body: RequestBodyCapture, control: ExchangeControl,
+        start: ContinuousClock.Instant
     ) async -> RelayOutcome {
-        var capture = StreamCapture(dialect: Dialect.detect(path: resolved.path), maxCapturedBytes: context.configuration.maxCapturedBytes)
-        func offset() -> Int64 { (ContinuousClock.now - start).microseconds }
+        var capture = StreamCapture(
+            dialect: Dialect.detect(path: resolved.path), maxCapturedBytes: context.configuration.maxCapturedBytes)
+        var retried = false
+        while true {
+            let upstream: UpstreamConnection
+            let reused: Bool
+            do {
+                (upstream, reused) = try await context.upstream.lease(resolved.route, reuse: !retried)
+            } catch {
+                let termination = control.reason?.termination ?? UpstreamErrorClassifier.connectTermination(for: error)
+                return finished(&capture, termination, start: start, client: answerWithoutUpstream(termination))
+            }
+            let replay = retried ? body.complete : nil
+            let attempt = await withTaskGroup(of: Bool.self) { group -> Attempt in
+                group.addTask {
+                    await sendRequest(upstreamHead, to: upstream, body: body, replay: replay, control: control)
+                }
+                let attempt = await readResponse(from: upstream, capture: &capture, control: control, start: start)
+                group.cancelAll()
+                let sent = await group.next() ?? false
+                return Attempt(read: attempt, requestSent: sent)
+            }
+            let reusable = attempt.read.termination == .finished && attempt.requestSent && attempt.read.keepAlive
+            context.upstream.release(upstream, route: resolved.route, reusable: reusable)
 
-        if request.body == nil { control.beginWaiting() }
-        let response: HTTPClientResponse
+            // A pooled connection the upstream had closed fails before any answer: send again on
+            // a new one, when the whole body is at hand.
+            if reused, !attempt.read.gotHead, control.reason == nil, !retried,
+                attempt.read.termination == .closedEarly || attempt.read.termination == .reset,
+                body.complete != nil
+            {
+                retried = true
+                continue
+            }
+            let client = attempt.read.gotHead ? attempt.read.client : answerWithoutUpstream(attempt.read.termination)
+            return finished(&capture, attempt.read.termination, start: start, client: client)
+        }
+    }
+
+    private struct Attempt {
+        var read: ReadResult
+        var requestSent: Bool
+    }
+
+    private struct ReadResult {
+        var termination: UpstreamTermination
+        var client: ClientDisposition
+        var gotHead: Bool
+        var keepAlive: Bool
+    }
+
+    private func finished(
+        _ capture: inout StreamCapture, _ termination: UpstreamTermination, start: ContinuousClock.Instant,
+        client: ClientDisposition
+    ) -> RelayOutcome {
+        RelayOutcome(
+            result: capture.finish(termination, at: (ContinuousClock.now - start).microseconds), termination: termination,
+            client: client)
+    }
+
+    /// Writes the request upstream: the head, then the body as the client sends it (or, when
+    /// sending again, as captured), then the end. True when all of it was written.
+    private func sendRequest(
+        _ upstreamHead: HTTPRequestHead, to upstream: UpstreamConnection, body: RequestBodyCapture, replay: [UInt8]?,
+        control: ExchangeControl
+    ) async -> Bool {
         do {
-            response = try await context.client.execute(request, deadline: .distantFuture, logger: context.upstreamLogger)
-            control.endWaiting()
+            try await upstream.write(.head(upstreamHead))
+            if let replay {
+                if !replay.isEmpty { try await upstream.write(.body(.byteBuffer(ByteBuffer(bytes: replay)))) }
+            } else if !body.ended {
+                while let part = try await connection.inbox.next() {
+                    if case .body(let buffer) = part {
+                        body.append(buffer)
+                        try await upstream.write(.body(.byteBuffer(buffer)))
+                    } else {
+                        body.markEnded()
+                        break
+                    }
+                }
+                // The client left before its body ended: the upstream gets no end either.
+                guard body.ended else { return false }
+            }
+            try await upstream.write(.end(nil))
+            control.beginWaiting()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Reads the response and relays it to the client part by part.
+    private func readResponse(
+        from upstream: UpstreamConnection, capture: inout StreamCapture, control: ExchangeControl,
+        start: ContinuousClock.Instant
+    ) async -> ReadResult {
+        func offset() -> Int64 { (ContinuousClock.now - start).microseconds }
+        func failure(_ error: any Error) -> UpstreamTermination {
+            control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error)
+        }
+        if !hasBody { control.beginWaiting() }
+
+        var responseHead: HTTPResponseHead?
+        do {
+            while responseHead == nil {
+                guard let part = try await upstream.next() else {
+                    return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false)
+                }
+                // Interim 1xx answers are the connection's business, not the client's.
+                if case .head(let head) = part, !(100..<200).contains(head.status.code) || head.status == .switchingProtocols {
+                    responseHead = head
+                }
+            }
         } catch {
             control.endWaiting()
-            let termination = control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error, afterHead: false)
-            let client = answerWithoutUpstream(termination)
-            return RelayOutcome(result: capture.finish(termination, at: offset()), termination: termination, client: client)
+            return ReadResult(termination: failure(error), client: .close, gotHead: false, keepAlive: false)
         }
+        control.endWaiting()
+        guard let responseHead else { return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false) }
 
-        let headers = HopByHopHeaders.removing(from: response.headers)
+        let headers = HopByHopHeaders.removing(from: responseHead.headers)
         capture.receiveHead(
-            status: Int(response.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, at: offset())
-        var clientHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+            status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, at: offset())
+        var clientHead = HTTPResponseHead(version: head.version, status: responseHead.status, headers: headers)
         if connection.isDraining || !head.isKeepAlive { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
         do {
             try await outbound.write(.head(clientHead))
         } catch {
-            return RelayOutcome(result: capture.finish(.clientAborted, at: offset()), termination: .clientAborted, client: .gone)
+            return ReadResult(
+                termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
         }
 
         var termination = UpstreamTermination.finished
-        var iterator = response.body.makeAsyncIterator()
-        while true {
-            let chunk: ByteBuffer?
+        reading: while true {
+            let part: HTTPClientResponsePart?
             control.beginWaiting()
             do {
-                chunk = try await iterator.next()
+                part = try await upstream.next()
                 control.endWaiting()
             } catch {
                 control.endWaiting()
-                termination = control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error, afterHead: true)
+                termination = failure(error)
                 break
             }
-            guard let chunk else { break }
-            let arrival = offset()
-            do {
-                try await outbound.write(.body(.byteBuffer(chunk)))
-            } catch {
-                termination = control.reason?.termination ?? .clientAborted
-                break
+            switch part {
+            case .none:
+                termination = .closedEarly
+                break reading
+            case .end:
+                break reading
+            case .head:
+                termination = .closedEarly
+                break reading
+            case .body(let chunk):
+                let arrival = offset()
+                do {
+                    try await outbound.write(.body(.byteBuffer(chunk)))
+                } catch {
+                    termination = control.reason?.termination ?? .clientAborted
+                    break reading
+                }
+                let frames = capture.receive(chunk.readableBytesView, at: arrival)
+                context.metrics.relayed(frames: frames, bytes: chunk.readableBytes)
             }
-            let frames = capture.receive(chunk.readableBytesView, at: arrival)
-            context.metrics.relayed(frames: frames, bytes: chunk.readableBytes)
         }
 
         let client: ClientDisposition
@@ -168,7 +282,7 @@ struct ProxyExchange {
         case .clientAborted: client = .gone
         case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
         }
-        return RelayOutcome(result: capture.finish(termination, at: offset()), termination: termination, client: client)
+        return ReadResult(termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive)
     }
 
     /// What the client gets when no response head came: the upstream's reset mirrored, or the
@@ -185,34 +299,25 @@ struct ProxyExchange {
 
     // MARK: Client side
 
-    private func upstreamRequest(_ resolved: ResolvedTarget, capture: RequestBodyCapture, control: ExchangeControl)
-        -> HTTPClientRequest
-    {
-        var request = HTTPClientRequest(url: resolved.url)
-        request.method = head.method
+    /// Whether the client's request carries a body (announced by its framing headers).
+    private var hasBody: Bool {
+        if head.headers[canonicalForm: "transfer-encoding"].contains(where: { $0.lowercased() == "chunked" }) { return true }
+        return (head.headers.first(name: "content-length").flatMap { Int($0) } ?? 0) > 0
+    }
+
+    /// The request head as sent upstream: end-to-end headers kept in order, `Host` naming the
+    /// upstream, the client's `Content-Length` kept (a chunked body is chunked again by the encoder).
+    private func upstreamRequestHead(_ resolved: ResolvedTarget) -> HTTPRequestHead {
         var headers = HopByHopHeaders.removing(from: head.headers)
         headers.replaceOrAdd(name: "host", value: resolved.route.hostHeader)
-        // The client library frames the body itself; 100-continue is answered by nobody here.
-        headers.remove(name: "content-length")
+        // 100-continue is answered by nobody here; the body follows the head at once.
         headers.remove(name: "expect")
-        request.headers = headers
-
-        let length = head.headers.first(name: "content-length").flatMap { Int64($0) }
-        let chunked = head.headers[canonicalForm: "transfer-encoding"].contains { $0.lowercased() == "chunked" }
-        if chunked || (length ?? 0) > 0 {
-            let metrics = context.metrics
-            let stream = RequestBodyStream(inbox: connection.inbox, capture: capture) {
-                control.beginWaiting()
-                metrics.relayedRequest(bytes: capture.total)
-            }
-            request.body = .stream(stream, length: chunked ? .unknown : .known(length ?? 0))
-        }
-        return request
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: resolved.target, headers: headers)
     }
 
     /// Reads the rest of the request body; false when the client went away first.
     private func drainRequestBody() async -> Bool {
-        while let part = await connection.inbox.next() {
+        while let part = try? await connection.inbox.next() {
             if case .end = part { return true }
         }
         return false
@@ -242,10 +347,10 @@ struct ProxyExchange {
 
     // MARK: Recording
 
-    private func sent(_ resolved: ResolvedTarget, request: HTTPClientRequest, capture: RequestBodyCapture) -> SentRequest {
+    private func sent(_ resolved: ResolvedTarget, head upstreamHead: HTTPRequestHead, body: RequestBodyCapture) -> SentRequest {
         SentRequest(
             method: head.method.rawValue, target: resolved.target, path: resolved.path,
-            headers: request.headers.map { HTTPField($0.name, $0.value) }, body: capture.bytes,
+            headers: upstreamHead.headers.map { HTTPField($0.name, $0.value) }, body: body.bytes,
             provider: resolved.route.provider)
     }
 
@@ -269,8 +374,9 @@ struct ProxyExchange {
         context.logger.debug(
             "exchange recorded",
             metadata: [
-                "method": "\(request.method)", "path": "\(request.path)", "status": "\(interaction.status.map(String.init) ?? "none")",
-                "ending": "\(interaction.ending.rawValue)", "frames": "\(interaction.content.frameCount)",
+                "method": "\(request.method)", "path": "\(request.path)",
+                "status": "\(interaction.status.map(String.init) ?? "none")", "ending": "\(interaction.ending.rawValue)",
+                "frames": "\(interaction.content.frameCount)",
             ])
     }
 }

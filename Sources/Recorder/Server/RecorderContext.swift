@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Logging
 import NIOConcurrencyHelpers
 
@@ -6,28 +5,22 @@ import NIOConcurrencyHelpers
 /// and the session grouper.
 final class RecorderContext: Sendable {
     let configuration: RecorderConfiguration
-    let client: HTTPClient
+    let upstream: UpstreamClient
     let sink: any InteractionSink
     let metrics: RecorderMetrics
     let logger: Logger
-    /// The HTTP client's logger: it logs whole heads, secrets included, at trace level, so it
-    /// never gets below info whatever the recorder's level.
-    let upstreamLogger: Logger
     private let sessions: NIOLockedValueBox<SessionGrouper>
     private let draining = NIOLockedValueBox(false)
 
     init(
-        configuration: RecorderConfiguration, client: HTTPClient, sink: any InteractionSink, metrics: RecorderMetrics,
+        configuration: RecorderConfiguration, upstream: UpstreamClient, sink: any InteractionSink, metrics: RecorderMetrics,
         logger: Logger
     ) {
         self.configuration = configuration
-        self.client = client
+        self.upstream = upstream
         self.sink = sink
         self.metrics = metrics
         self.logger = logger
-        var upstreamLogger = logger
-        upstreamLogger.logLevel = max(logger.logLevel, .info)
-        self.upstreamLogger = upstreamLogger
         self.sessions = NIOLockedValueBox(SessionGrouper(window: configuration.sessionWindow))
     }
 

@@ -47,6 +47,9 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: "Seconds in-flight streams may take to finish after SIGINT or SIGTERM.")
     var drainTimeout: Double = 30
 
+    @Option(name: .customLong("upstream-ca"), help: "A PEM file of extra certificate authorities to trust for https upstreams.")
+    var upstreamCA: String?
+
     @Option(name: .customLong("redact-path"), help: "A dotted JSON path in request bodies to redact (repeatable).")
     var redactPaths: [String] = []
 
@@ -81,7 +84,8 @@ struct RecordCommand: AsyncParsableCommand {
         let configuration = RecorderConfiguration(
             listenHost: listen.host, listenPort: listen.port, adminHost: admin?.host, adminPort: admin?.port ?? 0,
             routes: try RouteTable(upstreams.map(UpstreamRoute.init(parsing:))), tags: tags, sessionHeader: sessionHeader,
-            sessionWindow: .milliseconds(Int64(sessionWindow * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            sessionWindow: .milliseconds(Int64(sessionWindow * 1000)), idleTimeout: .milliseconds(Int64(idleTimeout * 1000)),
+            upstreamTrustRootsFile: upstreamCA)
         let metrics = RecorderMetrics()
         let sink = CassetteSink(
             path: cassette, options: .init(redactor: Redactor(bodyPaths: redactPaths)), metrics: metrics, logger: logger)

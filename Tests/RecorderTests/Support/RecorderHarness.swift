@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Cassettes
 import Foundation
 import Logging
@@ -28,20 +27,10 @@ final class RecorderHarness: Sendable {
     let upstream: ScriptedUpstream
     let recorder: Recorder
     let metrics: RecorderMetrics
-    let client: HTTPClient
     let directory: ScratchDirectory
     let cassettePath: String
     private let running: Task<Void, Never>
     private let finished = NIOLockedValueBox(false)
-
-    /// One client for every test, never shut down (an `HTTPClient` must not be released running).
-    static let sharedClient: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        configuration.decompression = .disabled
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
-        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
-    }()
 
     /// Starts everything. `configure` adjusts the recorder settings; `cassettePath` overrides the
     /// scratch cassette (e.g. an unwritable path).
@@ -65,32 +54,29 @@ final class RecorderHarness: Sendable {
         recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
         let recorder = recorder
         running = Task { await recorder.run() }
-        client = Self.sharedClient
     }
 
     /// `http://127.0.0.1:PORT/path` on the recorder.
     func url(_ path: String) -> String { "http://127.0.0.1:\(recorder.port)\(path)" }
 
-    /// A POST of `body` to the recorder.
-    func post(_ path: String, body: String, headers: [(String, String)] = []) -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: url(path))
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: body))
-        return request
+    /// A new client connection to the recorder.
+    func connect(autoRead: Bool = true) async throws -> TestHTTPConnection {
+        try await TestHTTPConnection.connect(port: recorder.port, autoRead: autoRead)
     }
 
-    /// Sends a request and reads the whole response; the body read error, if any, is returned too.
-    func send(_ request: HTTPClientRequest) async throws -> ClientResult {
-        let response = try await client.execute(request, timeout: .seconds(30))
-        var body: [UInt8] = []
+    /// Sends one request on a new connection and reads the whole response.
+    func send(
+        _ path: String, body: String?, headers: [(String, String)] = [("content-type", "application/json")],
+        method: HTTPMethod = .POST
+    ) async throws -> ClientResult {
+        let connection = try await connect()
+        defer { connection.channel.close(promise: nil) }
         do {
-            for try await chunk in response.body { body.append(contentsOf: chunk.readableBytesView) }
-            return ClientResult(status: Int(response.status.code), headers: response.headers, body: body, error: nil)
+            try await connection.send(method, path, headers: headers, body: body.map { Array($0.utf8) })
         } catch {
-            return ClientResult(status: Int(response.status.code), headers: response.headers, body: body, error: error)
+            return ClientResult(status: nil, headers: [:], body: [], ended: false, error: error)
         }
+        return await connection.response()
     }
 
     /// Stops the recorder (draining), then reads back what it recorded, in recorded order.
@@ -107,7 +93,10 @@ final class RecorderHarness: Sendable {
 
     /// Fetches an admin endpoint.
     func admin(_ path: String) async throws -> ClientResult {
-        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(recorder.adminPort ?? 0)\(path)"))
+        let connection = try await TestHTTPConnection.connect(port: recorder.adminPort ?? 0)
+        defer { connection.channel.close(promise: nil) }
+        try await connection.send(.GET, path, body: nil)
+        return await connection.response()
     }
 
     /// Removes the scratch folder; a test that ended early (a failed expectation threw) still
@@ -130,13 +119,3 @@ final class RecorderHarness: Sendable {
     }
 }
 
-/// What the test client got.
-struct ClientResult: Sendable {
-    var status: Int
-    var headers: HTTPHeaders
-    var body: [UInt8]
-    /// Set when the body did not end cleanly.
-    var error: (any Error)?
-
-    var text: String { String(decoding: body, as: UTF8.self) }
-}

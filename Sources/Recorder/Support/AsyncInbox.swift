@@ -1,14 +1,15 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 
-/// Hands request parts from a connection's reader to its exchanges, holding at most `capacity`
-/// parts: when it is full the reader waits, so the client socket is read no faster than the
-/// upstream takes the body. One producer, one consumer.
-final class PartInbox: Sendable {
+/// A bounded hand-over queue between one producer task and one consumer task: when it holds
+/// `capacity` elements the producer waits, so whoever feeds it (a socket reader) is held back to
+/// the consumer's pace. The producer may end it with an error, which the consumer gets after every
+/// element sent before it.
+final class AsyncInbox<Element: Sendable>: Sendable {
     private struct State {
-        var buffer = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 4)
+        var buffer = CircularBuffer<Element>(initialCapacity: 4)
         var finished = false
+        var failure: (any Error)?
         var consumer: CheckedContinuation<Void, Never>?
         var producer: CheckedContinuation<Void, Never>?
     }
@@ -16,18 +17,18 @@ final class PartInbox: Sendable {
     private let state = NIOLockedValueBox(State())
     private let capacity: Int
 
-    init(capacity: Int = 4) {
+    init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    /// Adds a part, waiting while the inbox is full. False when the inbox was finished meanwhile
-    /// or the task was cancelled.
-    func push(_ part: HTTPServerRequestPart) async -> Bool {
+    /// Adds an element, waiting while the inbox is full. False when the inbox was finished
+    /// meanwhile or the task was cancelled (the element is then dropped).
+    func push(_ element: Element) async -> Bool {
         while true {
             let outcome = state.withLockedValue { state -> (accepted: Bool?, wake: CheckedContinuation<Void, Never>?) in
                 if state.finished { return (false, nil) }
                 guard state.buffer.count < capacity else { return (nil, nil) }
-                state.buffer.append(part)
+                state.buffer.append(element)
                 defer { state.consumer = nil }
                 return (true, state.consumer)
             }
@@ -49,10 +50,13 @@ final class PartInbox: Sendable {
         }
     }
 
-    /// No more parts will come (the client closed or the connection is ending).
-    func finish() {
+    /// No more elements will come; the consumer gets `failure` (if any) after what is buffered.
+    func finish(throwing failure: (any Error)? = nil) {
         let (consumer, producer) = state.withLockedValue { state in
-            state.finished = true
+            if !state.finished {
+                state.finished = true
+                state.failure = failure
+            }
             defer {
                 state.consumer = nil
                 state.producer = nil
@@ -63,19 +67,29 @@ final class PartInbox: Sendable {
         producer?.resume()
     }
 
-    /// The next part; nil once finished and empty, or when the task is cancelled while waiting.
-    func next() async -> HTTPServerRequestPart? {
+    /// Whether the producer finished (elements may still be buffered).
+    var isFinished: Bool { state.withLockedValue { $0.finished } }
+
+    /// Whether elements are waiting.
+    var hasBuffered: Bool { state.withLockedValue { !$0.buffer.isEmpty } }
+
+    /// The next element; nil once finished cleanly and empty. Throws the producer's failure after
+    /// the buffered elements, or `CancellationError` when the task is cancelled while waiting (no
+    /// element is lost then).
+    func next() async throws -> Element? {
         while true {
-            let outcome = state.withLockedValue { state -> (part: HTTPServerRequestPart?, done: Bool, wake: CheckedContinuation<Void, Never>?) in
-                if let part = state.buffer.popFirst() {
+            let outcome = state.withLockedValue {
+                state -> (element: Element?, done: Bool, failure: (any Error)?, wake: CheckedContinuation<Void, Never>?) in
+                if let element = state.buffer.popFirst() {
                     defer { state.producer = nil }
-                    return (part, true, state.producer)
+                    return (element, true, nil, state.producer)
                 }
-                return (nil, state.finished, nil)
+                return (nil, state.finished, state.failure, nil)
             }
             outcome.wake?.resume()
-            if outcome.done { return outcome.part }
-            if Task.isCancelled { return nil }
+            if let failure = outcome.failure { throw failure }
+            if outcome.done { return outcome.element }
+            try Task.checkCancellation()
             await withTaskCancellationHandler {
                 await withCheckedContinuation { continuation in
                     let resumeNow = state.withLockedValue { state -> Bool in

@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "Cassettes", targets: ["Cassettes"]),
         .library(name: "Routing", targets: ["Routing"]),
         .library(name: "Recorder", targets: ["Recorder"]),
+        .library(name: "Replay", targets: ["Replay"]),
+        .library(name: "RouterGateway", targets: ["RouterGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         .target(name: "SSE"),
@@ -33,10 +39,24 @@ let package = Package(
             name: "Replay",
             dependencies: [
                 "Cassettes", "Faults", "Dialects", "SSE",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Analysis",
+            dependencies: [
+                "Dialects", "Faults", "Replay", "Routing",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Cassettes",
@@ -52,6 +72,23 @@ let package = Package(
             dependencies: [
                 "Dialects", "SSE",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The router as an HTTP server: the client endpoints in front of a `Router`.
+        .target(
+            name: "RouterGateway",
+            dependencies: [
+                "Routing", "Dialects",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,9 +107,9 @@ let package = Package(
         .executableTarget(
             name: "tapedeck",
             dependencies: [
-                "SSE", "Dialects", "Cassettes", "Recorder",
-                .product(name: "Logging", package: "swift-log"),
+                "SSE", "Dialects", "Cassettes", "Faults", "Replay", "Routing", "RouterGateway", "Analysis", "Recorder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "sse-bench", dependencies: ["SSE"], path: "tools/bench/sse-bench"),
@@ -85,10 +122,38 @@ let package = Package(
         ),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
-        .testTarget(name: "ReplayServiceTests", dependencies: ["Replay", "Cassettes", "Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: [
+                "Analysis", "Dialects", "Faults", "Replay", "Routing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ReplayServiceTests",
+            dependencies: [
+                "Replay", "Cassettes", "Faults", "Dialects", "SSE", "Routing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Faults", "Dialects",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "CassettesTests",
             dependencies: [
@@ -99,6 +164,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),
+        .testTarget(
+            name: "RouterGatewayTests",
+            dependencies: [
+                "RouterGateway", "Routing", "Dialects", "SSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "recorder-bench",
             dependencies: [
@@ -114,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "RecorderTests",
             dependencies: [
-                "Recorder", "Cassettes", "Dialects", "SSE",
+                "Recorder", "Cassettes", "Dialects", "SSE", "Replay", "Faults",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -38,6 +38,15 @@ public struct UpstreamAttempt: Codable, Sendable, Hashable {
     public var startMilliseconds: Double
     public var endMilliseconds: Double
 
+    enum CodingKeys: String, CodingKey {
+        case model, stream, fault, ending, status, continuation
+        case errorKind = "error_kind"
+        case reportedModel = "reported_model"
+        case framesSent = "frames_sent"
+        case startMilliseconds = "start_ms"
+        case endMilliseconds = "end_ms"
+    }
+
     public init(
         model: String, stream: Bool, fault: String? = nil, ending: Ending, status: Int? = nil,
         errorKind: ErrorKind? = nil, continuation: ContinuationRecord? = nil, reportedModel: String? = nil,
@@ -102,6 +111,11 @@ public struct ClientFrame: Codable, Sendable, Hashable {
     public var bytes: Int
     /// The text this frame added to the answer, if any.
     public var text: String
+
+    enum CodingKeys: String, CodingKey {
+        case milliseconds = "ms"
+        case bytes, text
+    }
 
     public init(milliseconds: Double, bytes: Int, text: String = "") {
         self.milliseconds = milliseconds

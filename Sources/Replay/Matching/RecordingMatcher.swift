@@ -124,12 +124,12 @@ public struct RecordingMatcher: Sendable {
 }
 
 /// Model names compared across providers' spellings (`anthropic/claude-x` and `claude-x`).
-enum ModelName {
-    static func bare(_ name: String?) -> String? {
+public enum ModelName {
+    public static func bare(_ name: String?) -> String? {
         name.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
     }
 
-    static func same(_ a: String?, _ b: String?) -> Bool {
+    public static func same(_ a: String?, _ b: String?) -> Bool {
         guard let a = bare(a), let b = bare(b) else { return false }
         return a == b
     }

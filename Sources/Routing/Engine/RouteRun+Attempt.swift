@@ -28,28 +28,27 @@ private struct ToolProgress {
     var forwarded = ""
 }
 
-/// The outcome of waiting for the next upstream event under a deadline.
-private enum Wait: Sendable {
-    case event(UpstreamEvent?)
-    case deadline
-}
-
 extension RouteRun {
     /// Sends one request upstream and follows its answer to the end, a failure, or a deadline,
     /// forwarding content to the client as it arrives (in stream mode).
     mutating func runAttempt(_ request: UpstreamRequest, timeouts: AttemptTimeouts, fallbackModel: String) async -> AttemptRun {
+        // Deadlines count from here: the reader's pump starts talking to the transport at once.
+        let started = router.routerClock.now()
         let events = router.routerTransport.send(request)
         defer { events.cancel() }
-        if request.stream {
-            return await followStream(events, dialect: request.dialect, timeouts: timeouts, fallbackModel: fallbackModel)
+        return await DeadlineReader.reading(events, clock: router.routerClock) { reader in
+            if request.stream {
+                return await followStream(
+                    reader, startedAt: started, dialect: request.dialect, timeouts: timeouts, fallbackModel: fallbackModel)
+            }
+            return await followBody(reader, startedAt: started, dialect: request.dialect, timeouts: timeouts)
         }
-        return await followBody(events, dialect: request.dialect, timeouts: timeouts)
     }
 
-    private mutating func followStream(_ events: UpstreamEvents, dialect: Dialect, timeouts: AttemptTimeouts, fallbackModel: String) async -> AttemptRun {
+    private mutating func followStream(
+        _ events: DeadlineReader, startedAt started: Duration, dialect: Dialect, timeouts: AttemptTimeouts, fallbackModel: String
+    ) async -> AttemptRun {
         let codec = dialect.codec
-        let clock = router.routerClock
-        let started = clock.now()
         var run = AttemptRun(outcome: Outcome(dialect: dialect))
         var headers: [HTTPField] = []
         var errorBody: [UInt8] = []
@@ -65,7 +64,7 @@ extension RouteRun {
         while true {
             let idleDeadline = lastEvent + timeouts.idle
             let deadline = sawContent ? idleDeadline : min(started + timeouts.firstToken, idleDeadline)
-            let next = await nextEvent(events, deadline: deadline)
+            let next = await events.next(until: deadline)
             if finished {
                 switch next {
                 case .deadline, .event(.end), .event(nil), .event(.failure): return settled(run, accumulator.outcome())
@@ -82,10 +81,10 @@ extension RouteRun {
             case .event(.head(let status, let fields)):
                 run.status = status
                 headers = fields
-                lastEvent = clock.now()
+                lastEvent = events.lastArrival
             case .event(.frame(let bytes)), .event(.body(let bytes)):
                 run.bytesReceived += bytes.count
-                lastEvent = clock.now()
+                lastEvent = events.lastArrival
                 if let status = run.status, !(200..<300).contains(status) {
                     if errorBody.count < Self.errorBodyLimit { errorBody += bytes.prefix(Self.errorBodyLimit - errorBody.count) }
                     continue
@@ -178,14 +177,14 @@ extension RouteRun {
         return await channel.toolCallArguments(index: index, piece: piece, model: model)
     }
 
-    private func followBody(_ events: UpstreamEvents, dialect: Dialect, timeouts: AttemptTimeouts) async -> AttemptRun {
+    private func followBody(_ events: DeadlineReader, startedAt started: Duration, dialect: Dialect, timeouts: AttemptTimeouts) async -> AttemptRun {
         let codec = dialect.codec
-        let deadline = router.routerClock.now() + timeouts.total
+        let deadline = started + timeouts.total
         var run = AttemptRun(outcome: Outcome(dialect: dialect))
         var headers: [HTTPField] = []
         var body: [UInt8] = []
         while true {
-            switch await nextEvent(events, deadline: deadline) {
+            switch await events.next(until: deadline) {
             case .deadline:
                 run.error = OutcomeError(kind: .timeout, status: nil, message: "no complete response within the timeout of \(timeouts.total)")
                 return run
@@ -216,32 +215,6 @@ extension RouteRun {
                 run.error = Self.transportError(failure, streamStarted: run.status != nil)
                 return run
             }
-        }
-    }
-
-    /// The next event, or `.deadline` if `deadline` passes first (the pending wait is then cancelled).
-    private func nextEvent(_ events: UpstreamEvents, deadline: Duration) async -> Wait {
-        let clock = router.routerClock
-        if clock.now() >= deadline { return .deadline }
-        return await withTaskGroup(of: Wait?.self) { group in
-            group.addTask { .event(await events.next()) }
-            group.addTask {
-                do {
-                    try await clock.sleep(until: deadline)
-                    return .deadline
-                } catch {
-                    return nil
-                }
-            }
-            var result = Wait.deadline
-            while let finished = await group.next() {
-                if let finished {
-                    result = finished
-                    break
-                }
-            }
-            group.cancelAll()
-            return result
         }
     }
 

@@ -36,11 +36,3 @@ final class RecorderContext: Sendable {
         sessions.withLockedValue { $0.session(key: key, header: header, start: start, end: end) }
     }
 }
-
-extension Duration {
-    /// Whole microseconds, for frame offsets.
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-}

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// One HTTP/1.1 connection to an upstream, used by one exchange at a time and kept for the next
 /// when its response ended cleanly.
@@ -25,6 +26,7 @@ final class UpstreamConnection: Sendable {
         host: String, port: Int, tls: NIOSSLContext?, group: any EventLoopGroup, connectTimeout: TimeAmount
     ) async throws -> UpstreamConnection {
         let serverHostname = host.isIPAddress ? nil : host
+        let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         let asyncChannel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -35,6 +37,9 @@ final class UpstreamConnection: Sendable {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                        let waiter = HandshakeWaiter(promise: channel.eventLoop.makePromise())
+                        handshake.withLockedValue { $0 = waiter.promise.futureResult }
+                        try channel.pipeline.syncOperations.addHandler(waiter)
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
@@ -42,6 +47,13 @@ final class UpstreamConnection: Sendable {
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
                 }
             }
+        // A TLS failure (untrusted certificate, wrong name) is a failure to connect, not a cut.
+        do {
+            try await handshake.withLockedValue({ $0 })?.get()
+        } catch {
+            asyncChannel.channel.close(promise: nil)
+            throw error
+        }
         let connection = UpstreamConnection(channel: asyncChannel.channel)
         await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
             Task {
@@ -97,5 +109,46 @@ extension String {
     /// Whether this is an IPv4 or IPv6 literal (TLS sends no server name for those).
     var isIPAddress: Bool {
         (try? SocketAddress(ipAddress: self, port: 0)) != nil
+    }
+}
+
+/// Reports the end of the TLS handshake, or the error or close that prevented it, then steps aside.
+private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = NIOAny
+
+    let promise: EventLoopPromise<Void>
+    // Event-loop confined, like every handler's state.
+    private var completed = false
+
+    init(promise: EventLoopPromise<Void>) {
+        self.promise = promise
+    }
+
+    private func complete(_ result: Result<Void, any Error>) {
+        guard !completed else { return }
+        completed = true
+        promise.completeWith(result)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            complete(.success(()))
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        complete(.failure(error))
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        complete(.failure(ChannelError.ioOnClosedChannel))
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        complete(.failure(ChannelError.ioOnClosedChannel))
     }
 }

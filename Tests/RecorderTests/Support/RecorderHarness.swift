@@ -5,6 +5,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Recorder
 
 /// A scratch folder removed at the end of a test.
@@ -35,15 +36,17 @@ final class RecorderHarness: Sendable {
     /// Starts everything. `configure` adjusts the recorder settings; `cassettePath` overrides the
     /// scratch cassette (e.g. an unwritable path).
     init(
-        upstreamName: String? = nil, cassettePath: String? = nil, redactor: Redactor = .standard,
+        upstreamName: String? = nil, upstreamTLS: NIOSSLContext? = nil, cassettePath: String? = nil,
+        redactor: Redactor = .standard,
         logger: Logger = Logger(label: "test.recorder"),
         configure: (inout RecorderConfiguration) -> Void = { _ in },
         onBodyBytes: (@Sendable (Int) -> Void)? = nil,
         script: @escaping ScriptedUpstream.Script
     ) async throws {
         directory = try ScratchDirectory()
-        upstream = try await ScriptedUpstream(onBodyBytes: onBodyBytes, script: script)
-        let route = try UpstreamRoute(parsing: (upstreamName.map { "\($0)=" } ?? "") + upstream.url)
+        upstream = try await ScriptedUpstream(tls: upstreamTLS, onBodyBytes: onBodyBytes, script: script)
+        let origin = upstreamTLS == nil ? upstream.url : "https://localhost:\(upstream.port)"
+        let route = try UpstreamRoute(parsing: (upstreamName.map { "\($0)=" } ?? "") + origin)
         var configuration = RecorderConfiguration(listenPort: 0, adminHost: "127.0.0.1", adminPort: 0, routes: try RouteTable([route]))
         configure(&configuration)
         metrics = RecorderMetrics()

@@ -3,11 +3,14 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A request as the in-test upstream received it.
 struct UpstreamRequest: Sendable {
     var head: HTTPRequestHead
     var body: [UInt8]
+    /// 0 for the first request on its connection, 1 for the next…
+    var indexOnConnection = 0
 
     var text: String { String(decoding: body, as: UTF8.self) }
 }
@@ -27,18 +30,21 @@ final class ScriptedUpstream: Sendable {
 
     private struct State {
         var requests: [UpstreamRequest] = []
+        var acceptedConnections = 0
         var closedConnections = 0
     }
 
     /// `onBodyBytes` is told the running total of request body bytes as they arrive, before the
     /// request ends.
-    init(onBodyBytes: (@Sendable (Int) -> Void)? = nil, script: @escaping Script) async throws {
+    /// With `tls`, the upstream speaks HTTPS.
+    init(tls: NIOSSLContext? = nil, onBodyBytes: (@Sendable (Int) -> Void)? = nil, script: @escaping Script) async throws {
         self.script = script
         self.onBodyBytes = onBodyBytes
         listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
@@ -66,6 +72,9 @@ final class ScriptedUpstream: Sendable {
     /// Every request received so far, in order.
     var requests: [UpstreamRequest] { state.withLockedValue { $0.requests } }
 
+    /// Connections accepted so far.
+    var acceptedConnections: Int { state.withLockedValue { $0.acceptedConnections } }
+
     /// Connections that have closed (either side).
     var closedConnections: Int { state.withLockedValue { $0.closedConnections } }
 
@@ -77,11 +86,13 @@ final class ScriptedUpstream: Sendable {
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        state.withLockedValue { $0.acceptedConnections += 1 }
         defer { state.withLockedValue { $0.closedConnections += 1 } }
         let channel = connection.channel
         try? await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body: [UInt8] = []
+            var index = 0
             for try await part in inbound {
                 switch part {
                 case .head(let value):
@@ -92,7 +103,8 @@ final class ScriptedUpstream: Sendable {
                     onBodyBytes?(body.count)
                 case .end:
                     guard let head else { continue }
-                    let request = UpstreamRequest(head: head, body: body)
+                    let request = UpstreamRequest(head: head, body: body, indexOnConnection: index)
+                    index += 1
                     state.withLockedValue { $0.requests.append(request) }
                     let responder = UpstreamResponder(channel: channel, outbound: outbound)
                     try await script(request, responder)

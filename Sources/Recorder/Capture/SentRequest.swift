@@ -1,0 +1,40 @@
+import Cassettes
+import Dialects
+import Foundation
+
+/// The request half of an exchange as it went upstream, and what Tapedeck reads from it.
+struct SentRequest: Sendable {
+    var method: String
+    /// Path and query as sent upstream.
+    var target: String
+    /// The path alone.
+    var path: String
+    /// Headers as sent upstream (not yet redacted: the sink redacts).
+    var headers: [HTTPField]
+    var body: [UInt8]
+    var provider: String
+
+    /// The dialect of the endpoint, if Tapedeck speaks it.
+    var dialect: Dialect? { Dialect.detect(path: path) }
+
+    /// What the body asks for, when the dialect is known and the body is JSON.
+    func view() -> RequestView? {
+        guard let dialect, let json = try? JSONValue.parse(body) else { return nil }
+        return dialect.codec.requestView(body: json, path: target)
+    }
+
+    /// The interaction to store for this request and what came back.
+    func interaction(
+        result: StreamCapture.Result, view: RequestView?, recordedAt: Date, durationMicros: Int64, sessionID: String,
+        tags: [String]
+    ) -> Interaction {
+        var isStream = view?.stream ?? false
+        if case .frames = result.content { isStream = true }
+        return Interaction(
+            recordedAt: recordedAt, dialect: view?.dialect ?? dialect, provider: provider, endpoint: path,
+            model: view?.model, stream: isStream,
+            request: RecordedRequest(method: method, target: target, headers: headers, body: body),
+            response: result.head, content: result.content, ending: result.ending, durationMicros: durationMicros,
+            sessionID: sessionID, tags: tags)
+    }
+}

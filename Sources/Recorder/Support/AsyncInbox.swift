@@ -1,0 +1,121 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A bounded hand-over queue between one producer task and one consumer task: when it holds
+/// `capacity` elements the producer waits, so whoever feeds it (a socket reader) is held back to
+/// the consumer's pace. The producer may end it with an error, which the consumer gets after every
+/// element sent before it.
+final class AsyncInbox<Element: Sendable>: Sendable {
+    private struct State {
+        var buffer = CircularBuffer<Element>(initialCapacity: 4)
+        var finished = false
+        var failure: (any Error)?
+        var consumer: CheckedContinuation<Void, Never>?
+        var producer: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Adds an element, waiting while the inbox is full. False when the inbox was finished
+    /// meanwhile or the task was cancelled (the element is then dropped).
+    func push(_ element: Element) async -> Bool {
+        while true {
+            let outcome = state.withLockedValue { state -> (accepted: Bool?, wake: CheckedContinuation<Void, Never>?) in
+                if state.finished { return (false, nil) }
+                guard state.buffer.count < capacity else { return (nil, nil) }
+                state.buffer.append(element)
+                defer { state.consumer = nil }
+                return (true, state.consumer)
+            }
+            outcome.wake?.resume()
+            if let accepted = outcome.accepted { return accepted }
+            if Task.isCancelled { return false }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLockedValue { state -> Bool in
+                        if state.finished || state.buffer.count < capacity || Task.isCancelled { return true }
+                        state.producer = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                wakeProducer()
+            }
+        }
+    }
+
+    /// No more elements will come; the consumer gets `failure` (if any) after what is buffered.
+    func finish(throwing failure: (any Error)? = nil) {
+        let (consumer, producer) = state.withLockedValue { state in
+            if !state.finished {
+                state.finished = true
+                state.failure = failure
+            }
+            defer {
+                state.consumer = nil
+                state.producer = nil
+            }
+            return (state.consumer, state.producer)
+        }
+        consumer?.resume()
+        producer?.resume()
+    }
+
+    /// Whether the producer finished (elements may still be buffered).
+    var isFinished: Bool { state.withLockedValue { $0.finished } }
+
+    /// Whether elements are waiting.
+    var hasBuffered: Bool { state.withLockedValue { !$0.buffer.isEmpty } }
+
+    /// The next element; nil once finished cleanly and empty. Throws the producer's failure after
+    /// the buffered elements, or `CancellationError` when the task is cancelled while waiting (no
+    /// element is lost then).
+    func next() async throws -> Element? {
+        while true {
+            let outcome = state.withLockedValue {
+                state -> (element: Element?, done: Bool, failure: (any Error)?, wake: CheckedContinuation<Void, Never>?) in
+                if let element = state.buffer.popFirst() {
+                    defer { state.producer = nil }
+                    return (element, true, nil, state.producer)
+                }
+                return (nil, state.finished, state.failure, nil)
+            }
+            outcome.wake?.resume()
+            if let failure = outcome.failure { throw failure }
+            if outcome.done { return outcome.element }
+            try Task.checkCancellation()
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let resumeNow = state.withLockedValue { state -> Bool in
+                        if state.finished || !state.buffer.isEmpty || Task.isCancelled { return true }
+                        state.consumer = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                wakeConsumer()
+            }
+        }
+    }
+
+    private func wakeProducer() {
+        state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            defer { state.producer = nil }
+            return state.producer
+        }?.resume()
+    }
+
+    private func wakeConsumer() {
+        state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            defer { state.consumer = nil }
+            return state.consumer
+        }?.resume()
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("tapedeck record")
+struct RecordCommandTests {
+    @Test("records what passes through in front of tapedeck serve, and SIGTERM drains, flushes and exits 0")
+    func recordsAndStopsCleanly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-record-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cassette = directory.appendingPathComponent("recorded.sqlite").path
+        let upstreamPort = try FreePort.pick()
+        let recorderPort = try FreePort.pick()
+        let adminPort = try FreePort.pick()
+
+        let serve = Process()
+        serve.executableURL = TapedeckProcess.executable
+        serve.arguments = ["serve", "--cassette", Fixtures.url("cassettes/demo.jsonl").path, "--listen", "127.0.0.1:\(upstreamPort)", "--speed", "max"]
+        serve.standardOutput = FileHandle.nullDevice
+        serve.standardError = FileHandle.nullDevice
+        try serve.run()
+        defer {
+            serve.terminate()
+            serve.waitUntilExit()
+        }
+        let record = Process()
+        record.executableURL = TapedeckProcess.executable
+        record.arguments = [
+            "record", "--listen", "127.0.0.1:\(recorderPort)", "--upstream", "openai=http://127.0.0.1:\(upstreamPort)",
+            "--cassette", cassette, "--tag", "cli-test", "--admin", "127.0.0.1:\(adminPort)",
+        ]
+        let output = Pipe()
+        record.standardOutput = output
+        record.standardError = FileHandle.nullDevice
+        try record.run()
+        defer { if record.isRunning { record.terminate() } }
+        try FreePort.waitUntilListening(upstreamPort)
+        try FreePort.waitUntilListening(recorderPort)
+
+        let body = #"{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a concise assistant."},{"role":"user","content":"What is the capital of France?"}],"stream":true,"stream_options":{"include_usage":true}}"#
+        let reply = try RawHTTP.exchange(port: recorderPort, request: """
+            POST /openai/v1/chat/completions HTTP/1.1\r
+            host: 127.0.0.1\r
+            content-type: application/json\r
+            authorization: Bearer sk-proj-cliTestSecretValue000000000\r
+            content-length: \(body.utf8.count)\r
+            connection: close\r
+            \r
+            \(body)
+            """)
+        #expect(reply.hasPrefix("HTTP/1.1 200"), "\(reply)")
+        #expect(reply.contains("data: [DONE]"))
+        let metrics = try RawHTTP.exchange(port: adminPort, request: "GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        #expect(metrics.contains("tapedeck_recorder_interactions_total{ending=\"complete\"} 1"), "\(metrics)")
+
+        record.terminate()
+        record.waitUntilExit()
+        #expect(record.terminationStatus == 0)
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.contains("Recorded 1 of 1 interactions"), "\(printed)")
+
+        let listing = try TapedeckProcess.run(["cassette", "ls", cassette])
+        #expect(listing.status == 0, "\(listing.stderr)")
+        #expect(listing.stdout.contains("complete"), "\(listing.stdout)")
+        let raw = try Data(contentsOf: URL(fileURLWithPath: cassette))
+        #expect(!String(decoding: raw, as: UTF8.self).contains("cliTestSecretValue"))
+    }
+
+    @Test("bad options are one clear sentence and a non-zero exit", arguments: [
+        (["record", "--cassette", "x.sqlite"], "no --upstream was given"),
+        (["record", "--cassette", "x.sqlite", "--upstream", "ftp://example.com"], "the scheme must be http or https"),
+        (["record", "--cassette", "x.sqlite", "--upstream", "http://a.example", "--upstream", "http://b.example"], "more than one bare --upstream"),
+    ])
+    func badOptions(arguments: [String], message: String) throws {
+        let result = try TapedeckProcess.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+}
+
+/// One HTTP exchange over a plain socket: writes the request, reads until the server closes.
+enum RawHTTP {
+    static func exchange(port: Int, request: String) throws -> String {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let written = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard written > 0 else { throw CocoaError(.fileWriteUnknown) }
+            sent += written
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}

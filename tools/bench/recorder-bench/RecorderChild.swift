@@ -1,0 +1,86 @@
+import Cassettes
+import Dispatch
+import Foundation
+import Logging
+import Recorder
+
+/// The recorder under test, run in its own process (`recorder-bench child URL CASSETTE`) so its
+/// memory can be read alone and it competes for the CPU as a real proxy would.
+enum RecorderChild {
+    static func run(upstream: String, cassette: String) async throws {
+        var logger = Logger(label: "bench.recorder")
+        logger.logLevel = .warning
+        let configuration = RecorderConfiguration(
+            listenPort: 0, adminHost: nil, routes: try RouteTable([UpstreamRoute(parsing: upstream)]))
+        let metrics = RecorderMetrics()
+        let sink = CassetteSink(path: cassette, metrics: metrics, logger: logger)
+        let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
+        FileHandle.standardOutput.write(Data("PORT \(recorder.port)\n".utf8))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await recorder.run() }
+            await waitForTermination()
+            await recorder.shutdown(gracePeriod: .seconds(2))
+        }
+        let snapshot = metrics.snapshot()
+        print("DONE interactions=\(snapshot.interactions.values.reduce(0, +)) dropped=\(snapshot.droppedWrites)")
+    }
+
+    private static func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            signal(SIGTERM, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+            source.setEventHandler {
+                source.cancel()
+                continuation.resume()
+            }
+            source.resume()
+        }
+    }
+}
+
+/// A running recorder child process.
+final class RecorderProcess {
+    let process = Process()
+    let port: Int
+    private let output = Pipe()
+
+    init(upstreamPort: Int, cassette: String) throws {
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = ["child", "http://127.0.0.1:\(upstreamPort)", cassette]
+        process.standardOutput = output
+        try process.run()
+        var line = ""
+        let handle = output.fileHandleForReading
+        while !line.hasSuffix("\n") {
+            let byte = handle.readData(ofLength: 1)
+            guard !byte.isEmpty else { throw BenchError("the recorder child exited before listening") }
+            line += String(decoding: byte, as: UTF8.self)
+        }
+        guard line.hasPrefix("PORT "), let port = Int(line.dropFirst(5).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw BenchError("the recorder child said \(line)")
+        }
+        self.port = port
+    }
+
+    /// Resident memory of the child, in bytes (VmRSS).
+    var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes * 1024
+    }
+
+    /// Stops the child (SIGTERM) and returns its last line.
+    func stop() -> String {
+        process.terminate()
+        let rest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return rest.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

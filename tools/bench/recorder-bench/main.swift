@@ -1,0 +1,115 @@
+import Dispatch
+import Foundation
+import NIOCore
+
+// recorder-bench: N concurrent SSE streams through the recorder vs direct to the same loopback
+// upstream (added latency per frame, throughput ratio), and the recorder's memory with many
+// slow-reading clients. Build and run in release:
+//   swift build -c release --product recorder-bench && .build/release/recorder-bench
+// Options: --streams 50,200  --frames 100  --interval-ms 20  --slow-clients 500  --slow-seconds 8
+
+let arguments = CommandLine.arguments
+if arguments.count >= 4 && arguments[1] == "child" {
+    try await RecorderChild.run(upstream: arguments[2], cassette: arguments[3])
+    exit(0)
+}
+
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
+    return arguments[index + 1]
+}
+
+let streamCounts = option("--streams", "50,200").split(separator: ",").compactMap { Int($0) }
+let frames = Int(option("--frames", "100")) ?? 100
+let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
+let slowClients = Int(option("--slow-clients", "500")) ?? 500
+let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+    return Double(sorted[index]) / 1_000
+}
+
+/// Runs `count` streams at once against `port`; returns the samples and the wall time.
+func run(count: Int, port: Int, slowRead: TimeAmount? = nil) async -> (BenchSamples, Duration) {
+    let samples = BenchSamples()
+    let start = ContinuousClock.now
+    await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<count { group.addTask { await BenchClient.stream(port: port, samples: samples, slowRead: slowRead) } }
+    }
+    return (samples, ContinuousClock.now - start)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+print("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
+
+// 1. Latency per frame, paced streams.
+let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis), padding: 120)
+let pacedUpstream = try await BenchUpstream.start(shape: paced)
+let pacedPort = pacedUpstream.localAddress?.port ?? 0
+let pacedRecorder = try RecorderProcess(upstreamPort: pacedPort, cassette: scratch.appendingPathComponent("paced.sqlite").path)
+print("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
+print("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
+for count in streamCounts {
+    _ = await run(count: min(count, 10), port: pacedRecorder.port)  // warm-up: connections, pools
+    let (direct, _) = await run(count: count, port: pacedPort)
+    let (through, _) = await run(count: count, port: pacedRecorder.port)
+    let d = direct.snapshot.latencies.sorted()
+    let r = through.snapshot.latencies.sorted()
+    let line = String(
+        format: "%7d  %8.0f / %-8.0f   %8.0f / %-8.0f   %7.0f / %-7.0f  %6d  %d/%d", count,
+        percentile(d, 0.5), percentile(d, 0.99), percentile(r, 0.5), percentile(r, 0.99),
+        percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99), r.count,
+        direct.snapshot.failed, through.snapshot.failed)
+    print(line)
+}
+print("recorder child: \(pacedRecorder.stop())")
+
+// 2. Throughput: unpaced streams, as fast as the connections take them.
+let bulk = StreamShape(frames: 2_000, interval: .zero, padding: 200)
+let bulkUpstream = try await BenchUpstream.start(shape: bulk)
+let bulkPort = bulkUpstream.localAddress?.port ?? 0
+let bulkRecorder = try RecorderProcess(upstreamPort: bulkPort, cassette: scratch.appendingPathComponent("bulk.sqlite").path)
+print("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
+print("streams  direct MB/s  recorder MB/s  ratio")
+for count in streamCounts {
+    _ = await run(count: min(count, 10), port: bulkRecorder.port)
+    let (direct, directTime) = await run(count: count, port: bulkPort)
+    let (through, throughTime) = await run(count: count, port: bulkRecorder.port)
+    let directRate = Double(direct.snapshot.bytes) / seconds(directTime) / 1e6
+    let throughRate = Double(through.snapshot.bytes) / seconds(throughTime) / 1e6
+    print(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
+}
+print("recorder child: \(bulkRecorder.stop())")
+
+// 3. Memory with slow readers: long streams, clients reading 2 KiB every 100 ms.
+let long = StreamShape(frames: 40_000, interval: .zero, padding: 200)
+let longUpstream = try await BenchUpstream.start(shape: long)
+let longPort = longUpstream.localAddress?.port ?? 0
+let slowRecorder = try RecorderProcess(upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path)
+let idle = slowRecorder.residentBytes
+print("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
+let slowRun = Task { await run(count: slowClients, port: slowRecorder.port, slowRead: .milliseconds(100)) }
+var peak = idle
+var readings: [String] = []
+for second in 1...slowSeconds {
+    try await Task.sleep(for: .seconds(1))
+    let rss = slowRecorder.residentBytes
+    peak = max(peak, rss)
+    readings.append("\(second)s:\(rss >> 20)MiB")
+}
+print("recorder RSS idle \(idle >> 20) MiB, peak \(peak >> 20) MiB; per slow stream ≈ \((peak - idle) / max(1, slowClients) >> 10) KiB")
+print("samples: \(readings.joined(separator: " "))")
+print("recorder child: \(slowRecorder.stop())")
+slowRun.cancel()
+pacedUpstream.close(promise: nil)
+bulkUpstream.close(promise: nil)
+longUpstream.close(promise: nil)
+exit(0)

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Faults", targets: ["Faults"]),
         .library(name: "Cassettes", targets: ["Cassettes"]),
         .library(name: "Routing", targets: ["Routing"]),
+        .library(name: "Replay", targets: ["Replay"]),
         .library(name: "RouterGateway", targets: ["RouterGateway"]),
     ],
     dependencies: [
@@ -36,10 +37,24 @@ let package = Package(
             name: "Replay",
             dependencies: [
                 "Cassettes", "Faults", "Dialects", "SSE",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Analysis", dependencies: ["Dialects", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Analysis",
+            dependencies: [
+                "SSE", "Dialects", "Faults", "Replay", "Routing",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "Cassettes",
@@ -60,6 +75,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // The router as an HTTP server: the client endpoints in front of a `Router`.
@@ -77,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "tapedeck",
             dependencies: [
-                "SSE", "Dialects", "Cassettes", "Routing", "RouterGateway",
+                "SSE", "Dialects", "Cassettes", "Faults", "Replay", "Routing", "RouterGateway", "Analysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -104,10 +120,38 @@ let package = Package(
         ),
         .testTarget(name: "SSETests", dependencies: ["SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Dialects"]),
-        .testTarget(name: "ReplayServiceTests", dependencies: ["Replay", "Cassettes", "Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: [
+                "Analysis", "Dialects", "Faults", "Replay", "Routing",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ReplayServiceTests",
+            dependencies: [
+                "Replay", "Cassettes", "Faults", "Dialects", "SSE", "Routing",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
         .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Faults", "Dialects",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "CassettesTests",
             dependencies: [

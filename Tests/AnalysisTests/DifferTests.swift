@@ -78,12 +78,14 @@ struct DifferTests {
             s.attempts[1].continuation = ContinuationRecord(style: "user_message", text: "")
         },
         Mutation(code: .contentMismatch) { s, _ in
+            s.attempts[1].continuation = nil
             s.outcome.text = "Paris is the capital of France and home to the Louvre."
         },
         Mutation(code: .modelAttributionMismatch) { s, _ in
             s.outcome.model = "primary"
         },
         Mutation(code: .usageMismatch) { s, _ in
+            s.attempts[1].continuation = nil
             s.outcome.usage = Usage(inputTokens: 15, outputTokens: 12)
         },
         Mutation(code: .finishReasonMismatch) { s, _ in
@@ -110,6 +112,26 @@ struct DifferTests {
         let findings = Differ.compare(stream: stream, nonStream: nonStream, context: mutation.context)
         #expect(findings.map(\.code) == [mutation.code], "\(findings.map(\.message))")
         #expect(findings.allSatisfy { !$0.message.isEmpty && $0.severity == $0.code.severity })
+    }
+
+    @Test("a stream that went on by continuation may differ in text and usage without a finding")
+    func continuedStreamDiffers() {
+        var stream = Runs.soundStream()
+        stream.outcome.text = "Paris is" + " the capital of France, and its largest city by far."
+        stream.outcome.usage = Usage(inputTokens: 60, outputTokens: 30)
+        #expect(Differ.compare(stream: stream, nonStream: Runs.soundNonStream()).isEmpty)
+    }
+
+    @Test("an Anthropic stream that continued keeps the primary's model in message_start without a finding")
+    func anthropicStreamModel() {
+        var stream = Runs.soundStream()
+        var nonStream = Runs.soundNonStream()
+        stream.outcome.dialect = .anthropicMessages
+        nonStream.outcome.dialect = .anthropicMessages
+        stream.outcome.model = "primary"
+        #expect(Differ.compare(stream: stream, nonStream: nonStream).isEmpty)
+        stream.outcome.dialect = .openAIChat
+        #expect(Differ.compare(stream: stream, nonStream: nonStream).map(\.code) == [.modelAttributionMismatch])
     }
 
     @Test("every finding code has a mutation that produces it")

@@ -48,6 +48,12 @@ struct RunPair: Sendable {
     var context: ScenarioContext
 
     var both: [ModeRun] { [stream, nonStream] }
+
+    /// True when the stream client already had content when its upstream failed, so the stream
+    /// went on with a continuation: its text is the partial answer plus the fallback's
+    /// continuation and its usage counts both attempts. Neither can equal the non-stream answer,
+    /// so only the continuation itself is judged (duplication, prefill, empty content).
+    var streamContinued: Bool { stream.attempts.contains { $0.continuation != nil && $0.ending == .complete } }
 }
 
 enum HangCheck {
@@ -132,7 +138,8 @@ enum SingleRunChecks {
         let last = run.attempts.last
         let upstreamBroke = last.map { $0.ending != .complete } ?? false
         var shorterThanTwin = false
-        if let twin, twin.mode != run.mode, twin.outcome.isSuccess, !run.outcome.text.isEmpty,
+        let twinContinued = twin?.attempts.contains { $0.continuation != nil && $0.ending == .complete } ?? false
+        if let twin, twin.mode != run.mode, twin.outcome.isSuccess, !twinContinued, !run.outcome.text.isEmpty,
             run.outcome.text.count < twin.outcome.text.count, twin.outcome.text.hasPrefix(run.outcome.text)
         {
             shorterThanTwin = true
@@ -194,7 +201,10 @@ enum OutcomeChecks {
         var findings: [Finding] = []
         // Different deployments answering is judged by the fallback checks; only the same answering
         // deployment must be reported the same way in both modes.
-        if pair.stream.outcome.isSuccess, pair.nonStream.outcome.isSuccess,
+        // A dialect that names the model once, before any content (Anthropic's message_start),
+        // cannot name the fallback after content from the primary already went out.
+        let unannounceable = pair.streamContinued && !pair.stream.outcome.dialect.namesModelAfterContent
+        if pair.stream.outcome.isSuccess, pair.nonStream.outcome.isSuccess, !unannounceable,
             pair.stream.modelsTried.last == pair.nonStream.modelsTried.last,
             pair.stream.outcome.model != pair.nonStream.outcome.model
         {
@@ -204,7 +214,7 @@ enum OutcomeChecks {
                 evidence: Evidence.modes(pair, "model") { $0.outcome.model ?? "" }))
             return findings
         }
-        for run in pair.both where run.outcome.isSuccess {
+        for run in pair.both where run.outcome.isSuccess && !(run.mode == .stream && unannounceable) {
             guard let answered = run.attempts.last(where: { $0.ending == .complete }),
                 let reported = run.outcome.model,
                 !Evidence.sameModel(reported, answered.reportedModel ?? answered.model),
@@ -219,7 +229,7 @@ enum OutcomeChecks {
     }
 
     static func content(_ pair: RunPair, explained: Set<FindingCode>) -> [Finding] {
-        guard explained.isDisjoint(with: [.duplicatedContent, .truncatedSuccess]),
+        guard explained.isDisjoint(with: [.duplicatedContent, .truncatedSuccess]), !pair.streamContinued,
             pair.stream.outcome.isSuccess, pair.nonStream.outcome.isSuccess
         else { return [] }
         let s = pair.stream.outcome
@@ -251,7 +261,7 @@ enum OutcomeChecks {
     }
 
     static func usage(_ pair: RunPair, explained: Set<FindingCode>) -> [Finding] {
-        guard pair.stream.outcome.isSuccess, pair.nonStream.outcome.isSuccess,
+        guard !pair.streamContinued, pair.stream.outcome.isSuccess, pair.nonStream.outcome.isSuccess,
             pair.stream.outcome.usage != pair.nonStream.outcome.usage
         else { return [] }
         return [Finding(

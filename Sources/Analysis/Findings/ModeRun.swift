@@ -38,6 +38,31 @@ public struct UpstreamAttempt: Codable, Sendable, Hashable {
     public var startMilliseconds: Double
     public var endMilliseconds: Double
 
+    enum CodingKeys: String, CodingKey {
+        case model, stream, fault, ending, status, continuation
+        case errorKind = "error_kind"
+        case reportedModel = "reported_model"
+        case framesSent = "frames_sent"
+        case startMilliseconds = "start_ms"
+        case endMilliseconds = "end_ms"
+    }
+
+    /// Every field, absent values as null, so readers of report.json see one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(stream, forKey: .stream)
+        try c.encode(fault, forKey: .fault)
+        try c.encode(ending, forKey: .ending)
+        try c.encode(status, forKey: .status)
+        try c.encode(errorKind, forKey: .errorKind)
+        try c.encode(continuation, forKey: .continuation)
+        try c.encode(reportedModel, forKey: .reportedModel)
+        try c.encode(framesSent, forKey: .framesSent)
+        try c.encode(startMilliseconds, forKey: .startMilliseconds)
+        try c.encode(endMilliseconds, forKey: .endMilliseconds)
+    }
+
     public init(
         model: String, stream: Bool, fault: String? = nil, ending: Ending, status: Int? = nil,
         errorKind: ErrorKind? = nil, continuation: ContinuationRecord? = nil, reportedModel: String? = nil,
@@ -102,6 +127,11 @@ public struct ClientFrame: Codable, Sendable, Hashable {
     public var bytes: Int
     /// The text this frame added to the answer, if any.
     public var text: String
+
+    enum CodingKeys: String, CodingKey {
+        case milliseconds = "ms"
+        case bytes, text
+    }
 
     public init(milliseconds: Double, bytes: Int, text: String = "") {
         self.milliseconds = milliseconds

@@ -16,11 +16,16 @@ public struct Scenario: Sendable, Hashable {
     public var apiKey: String?
     /// A sentence shown in reports.
     public var description: String?
+    /// A recorded interaction whose conversation the request is built from (`request` fields
+    /// override it); resolved against the cassette before the run.
+    public var interactionID: String?
 
     public init(
         name: String, endpoint: String = "/v1/chat/completions", request: JSONValue, faults: [String: [String]] = [:],
-        capabilities: [String: [String]] = [:], apiKey: String? = nil, description: String? = nil
+        capabilities: [String: [String]] = [:], apiKey: String? = nil, description: String? = nil,
+        interactionID: String? = nil
     ) {
+        self.interactionID = interactionID
         self.name = name
         self.endpoint = endpoint
         self.request = request

@@ -6,6 +6,13 @@ public enum Dialect: String, Codable, CaseIterable, Sendable {
     case gemini = "gemini"
 }
 
+extension Dialect {
+    /// Whether a stream can report its model after content has been sent: every chunk names it
+    /// in OpenAI Chat and Gemini, the terminal event in Responses; Anthropic names it only in
+    /// `message_start`, before any content.
+    public var namesModelAfterContent: Bool { self != .anthropicMessages }
+}
+
 /// The error taxonomy every provider's HTTP errors and in-band error events are classified into.
 public enum ErrorKind: String, Codable, CaseIterable, Sendable {
     case rateLimit = "rate_limit"

@@ -17,9 +17,13 @@ public struct IncomingRequest: Sendable {
     public var endpoint: String
     public var view: RequestView
     public var fingerprint: String
+    /// For OpenAI Chat streams: whether the client asked for the usage chunk
+    /// (`stream_options.include_usage`); OpenAI sends it only then.
+    public var wantsUsageChunk: Bool
 
     public init(dialect: Dialect, target: String, body: [UInt8]) {
         let json = (try? JSONValue.parse(body)) ?? .object([:])
+        self.wantsUsageChunk = json["stream_options"]?["include_usage"]?.boolValue == true
         self.dialect = dialect
         self.endpoint = EndpointPath.normalize(target)
         self.view = dialect.codec.requestView(body: json, path: target)
@@ -124,12 +128,12 @@ public struct RecordingMatcher: Sendable {
 }
 
 /// Model names compared across providers' spellings (`anthropic/claude-x` and `claude-x`).
-enum ModelName {
-    static func bare(_ name: String?) -> String? {
+public enum ModelName {
+    public static func bare(_ name: String?) -> String? {
         name.map { $0.split(separator: "/").last.map(String.init) ?? $0 }
     }
 
-    static func same(_ a: String?, _ b: String?) -> Bool {
+    public static func same(_ a: String?, _ b: String?) -> Bool {
         guard let a = bare(a), let b = bare(b) else { return false }
         return a == b
     }

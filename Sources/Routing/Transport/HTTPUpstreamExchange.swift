@@ -9,7 +9,7 @@ import SSE
 /// One request to a deployment over HTTP, read one event per `next()` call: the request goes out on
 /// the first call, which returns the head; later calls pull the body as it arrives.
 ///
-/// The router never calls `next()` concurrently on one exchange, so the body iterator and the SSE
+/// The router never calls `next()` concurrently on one exchange, so the iterator and the SSE
 /// parser are only ever used by one call at a time; the lock guards the hand-over between calls
 /// and `cancel()`.
 final class HTTPUpstreamExchange: @unchecked Sendable {
@@ -21,23 +21,6 @@ final class HTTPUpstreamExchange: @unchecked Sendable {
         case body
     }
 
-    private enum Phase {
-        /// Nothing has been sent yet.
-        case ready
-        /// A `next()` call is waiting on the network.
-        case busy
-        case receiving(HTTPClientResponse.Body.AsyncIterator, Framing)
-        case over
-    }
-
-    /// What a `next()` call has to do, decided under the lock.
-    private enum Step {
-        case deliver(UpstreamEvent)
-        case finished
-        case start
-        case read(HTTPClientResponse.Body.AsyncIterator, Framing)
-    }
-
     /// How long the client may wait for a head. The router's own deadlines (first token, whole
     /// attempt) are far shorter and cancel the wait; this only keeps NIO's timer finite.
     private static let headDeadline = TimeAmount.hours(24)
@@ -46,11 +29,14 @@ final class HTTPUpstreamExchange: @unchecked Sendable {
     private let request: UpstreamRequest
     private let logger: Logger
     private let lock = NSLock()
-    private var phase = Phase.ready
+    private var stream: HTTPEventStream?
+    private var iterator: AsyncStream<HTTPResponseEvent>.Iterator?
+    private var framing = Framing.body
+    private var headReceived = false
+    private var over = false
     private var cancelled = false
     /// Frames completed by one chunk beyond the first, handed out by the following calls.
     private var queued: [UpstreamEvent] = []
-    private var queuedIndex = 0
     private var parser = SSEParser()
 
     init(client: HTTPClient, request: UpstreamRequest, logger: Logger) {
@@ -61,126 +47,88 @@ final class HTTPUpstreamExchange: @unchecked Sendable {
 
     /// The next event, or nil when the exchange is over or the calling task was cancelled.
     func next() async -> UpstreamEvent? {
-        let step: Step = lock.withLock {
-            if cancelled { return .finished }
-            if queuedIndex < queued.count {
-                defer { queuedIndex += 1 }
-                return .deliver(queued[queuedIndex])
-            }
-            switch phase {
-            case .ready:
-                phase = .busy
-                return .start
-            case .receiving(let iterator, let framing):
-                phase = .busy
-                return .read(iterator, framing)
-            case .busy, .over:
-                return .finished
+        let ready: UpstreamEvent?? = lock.withLock {
+            if cancelled { return .some(nil) }
+            if !queued.isEmpty { return .some(queued.removeFirst()) }
+            if over { return .some(nil) }
+            return .none
+        }
+        if let ready { return ready }
+        if stream == nil {
+            do {
+                let started = try HTTPEventStream(
+                    client: client, url: request.url, headers: request.headers, body: request.body,
+                    deadline: .now() + Self.headDeadline, logger: logger)
+                lock.withLock {
+                    stream = started
+                    iterator = started.events.makeAsyncIterator()
+                }
+            } catch {
+                return finish(with: error)
             }
         }
-        switch step {
-        case .deliver(let event): return event
-        case .finished: return nil
-        case .start: return await start()
-        case .read(let iterator, let framing): return await read(iterator, framing)
+        guard var iterator = lock.withLock({ iterator }) else { return nil }
+        while true {
+            guard let event = await iterator.next() else {
+                // The iterating task was cancelled: that is not the upstream's end.
+                lock.withLock { over = true }
+                return nil
+            }
+            lock.withLock { self.iterator = iterator }
+            switch event {
+            case .head(let status, let headers):
+                headReceived = true
+                framing = request.stream && (200..<300).contains(status) ? .sse : .body
+                return .head(status: status, headers: headers)
+            case .body(let bytes):
+                switch framing {
+                case .body:
+                    return .body(bytes)
+                case .sse:
+                    let frames = parser.feed(bytes)
+                    // A chunk that completes no block is kept by the parser; read on.
+                    if frames.isEmpty { continue }
+                    return deliver(frames.map { .frame($0.raw) })
+                }
+            case .end:
+                // An unterminated last block is handed on as it is; the reader decides what it means.
+                let rest = framing == .sse ? parser.finish().map { UpstreamEvent.frame($0.raw) } : []
+                lock.withLock { over = true }
+                return deliver(rest + [.end])
+            case .failure(let error):
+                return finish(with: error)
+            }
         }
     }
 
-    /// Stops listening: the body iterator is dropped, which closes an unfinished response's connection.
+    /// Stops listening: the request is aborted, which closes an unfinished response's connection.
     func cancel() {
-        let dropped: Phase = lock.withLock {
+        let running: HTTPEventStream? = lock.withLock {
             cancelled = true
             queued = []
-            queuedIndex = 0
-            guard case .receiving = phase else { return .over }
-            defer { phase = .over }
-            return phase
+            return stream
         }
-        // The iterator is released here, outside the lock.
-        _ = dropped
+        running?.cancel()
     }
 
-    private func start() async -> UpstreamEvent? {
-        var outgoing = HTTPClientRequest(url: request.url)
-        outgoing.method = .POST
-        for field in request.headers { outgoing.headers.add(name: field.name, value: field.value) }
-        outgoing.body = .bytes(request.body)
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(outgoing, deadline: .now() + Self.headDeadline, logger: logger)
-        } catch {
-            return end(with: error, headReceived: false)
-        }
-        let status = Int(response.status.code)
-        let framing: Framing = request.stream && (200..<300).contains(status) ? .sse : .body
-        let headers = response.headers.map { HTTPField($0.name.lowercased(), $0.value) }
-        return hold(response.body.makeAsyncIterator(), framing, deliver: [.head(status: status, headers: headers)])
-    }
-
-    private func read(_ iterator: HTTPClientResponse.Body.AsyncIterator, _ framing: Framing) async -> UpstreamEvent? {
-        var iterator = iterator
-        while true {
-            let chunk: ByteBuffer?
-            do {
-                chunk = try await iterator.next()
-            } catch {
-                return end(with: error, headReceived: true)
-            }
-            guard let chunk else {
-                // A cancelled wait ends the sequence too; that is not the upstream's clean end.
-                if Task.isCancelled { return end(events: []) }
-                var events: [UpstreamEvent] = []
-                if framing == .sse {
-                    // An unterminated last block is handed on as it is; the reader decides what it means.
-                    events = parser.finish().map { .frame($0.raw) }
-                }
-                return end(events: events + [.end])
-            }
-            let bytes = Array(chunk.readableBytesView)
-            switch framing {
-            case .body:
-                return hold(iterator, framing, deliver: [.body(bytes)])
-            case .sse:
-                let frames = parser.feed(bytes)
-                // A chunk that completes no block is kept by the parser; read on.
-                if frames.isEmpty { continue }
-                return hold(iterator, framing, deliver: frames.map { .frame($0.raw) })
-            }
-        }
-    }
-
-    /// Parks the iterator for the next call and returns the first of `events`, queuing the rest.
-    private func hold(_ iterator: HTTPClientResponse.Body.AsyncIterator, _ framing: Framing, deliver events: [UpstreamEvent]) -> UpstreamEvent? {
-        let kept: Bool = lock.withLock {
-            guard !cancelled else {
-                phase = .over
-                return false
-            }
-            phase = .receiving(iterator, framing)
-            queued = events
-            queuedIndex = 1
-            return true
-        }
-        return kept ? events.first : nil
-    }
-
-    /// Ends the exchange, handing out `events` (nil when there are none or it was cancelled).
-    private func end(events: [UpstreamEvent]) -> UpstreamEvent? {
+    /// Returns the first of `events` and queues the rest for the following calls.
+    private func deliver(_ events: [UpstreamEvent]) -> UpstreamEvent? {
         lock.withLock {
-            phase = .over
-            guard !cancelled, !events.isEmpty else { return nil }
-            queued = events
-            queuedIndex = 1
-            return events[0]
+            guard !cancelled, let first = events.first else { return nil }
+            queued.append(contentsOf: events.dropFirst())
+            return first
         }
     }
 
-    private func end(with error: any Error, headReceived: Bool) -> UpstreamEvent? {
-        if Task.isCancelled || error is CancellationError { return end(events: []) }
+    private func finish(with error: any Error) -> UpstreamEvent? {
+        lock.withLock { over = true }
+        if Task.isCancelled || error is CancellationError { return nil }
+        if let error = error as? HTTPClientError, error == .cancelled { return nil }
         let failure = TransportFailure(classifying: error, headReceived: headReceived)
         logger.debug(
             "upstream exchange failed",
             metadata: ["deployment": "\(request.deploymentID)", "failure": "\(failure.rawValue)", "error": "\(String(reflecting: type(of: error)))"])
-        return end(events: [.failure(failure)])
+        // Frames parsed before the failure were delivered already; an unterminated tail is not a frame.
+        return deliver([.failure(failure)])
     }
 }

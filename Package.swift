@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "RouterGatewayTests",
             dependencies: [
-                "RouterGateway", "Routing", "Dialects", "SSE",
+                "RouterGateway", "Routing", "Dialects", "SSE", "Replay", "Faults",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -17,6 +17,8 @@ struct Options {
     var pacedRequests = 2
     var gapMilliseconds = 5
     var fixture = "fixtures/streams/openai_chat/long-answer-usage.sse"
+    /// Run only the gateway (for profiling); nothing is compared.
+    var gatewayOnly = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -27,6 +29,7 @@ struct Options {
             case "--paced-requests": pacedRequests = iterator.next().flatMap(Int.init) ?? pacedRequests
             case "--gap-ms": gapMilliseconds = iterator.next().flatMap(Int.init) ?? gapMilliseconds
             case "--fixture": fixture = iterator.next() ?? fixture
+            case "--gateway-only": gatewayOnly = true
             default:
                 FileHandle.standardError.write(Data("gateway-bench: unknown option \(flag)\n".utf8))
                 exit(2)
@@ -145,7 +148,7 @@ let http = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: cli
 for (title, gap, requests) in [
     ("max speed", nil as TimeAmount?, options.requests),
     ("paced, \(options.gapMilliseconds) ms between frames", TimeAmount.milliseconds(Int64(options.gapMilliseconds)), options.pacedRequests),
-] {
+] where requests > 0 {
     let upstream = BenchUpstream(frames: blocks, gap: gap)
     try await upstream.start(group: group)
     let yaml = """
@@ -169,6 +172,15 @@ for (title, gap, requests) in [
     _ = try await runMode("warm-direct", url: directURL, http: http, upstream: upstream, clients: options.clients, requests: 1)
     _ = try await runMode("warm-gateway", url: gatewayURL, http: http, upstream: upstream, clients: options.clients, requests: 1)
 
+    if options.gatewayOnly {
+        let gateway = try await runMode("gateway", url: gatewayURL, http: http, upstream: upstream, clients: options.clients, requests: requests)
+        print("\(title): gateway only, \(format(gateway.cpuPerFrame)) CPU per text frame, \(Int(gateway.framesPerSecond)) frames/s")
+        stop.fire()
+        try await server.value
+        try await transport.shutdown()
+        await upstream.stop()
+        continue
+    }
     let direct = try await runMode("direct", url: directURL, http: http, upstream: upstream, clients: options.clients, requests: requests)
     let gateway = try await runMode("gateway", url: gatewayURL, http: http, upstream: upstream, clients: options.clients, requests: requests)
     report("\(title): \(options.clients) concurrent streams × \(requests), \(blocks.count) blocks per stream", direct: direct, gateway: gateway)

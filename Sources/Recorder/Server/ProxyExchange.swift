@@ -369,14 +369,18 @@ struct ProxyExchange {
         let key = view.map { ConversationKey(view: $0) } ?? ConversationKey(fingerprint: interaction.fingerprint)
         let header = head.headers.first(name: configuration.sessionHeader)
         interaction.sessionID = context.session(key: key, header: header, start: start, end: end)
-        context.metrics.exchangeFinished(ending: interaction.ending)
+        // Plain values first: Swift 6.3's optimizer crashes (SIL ownership verification) on the
+        // optional response head read inside the logger's autoclosure in release builds.
+        let ending = interaction.ending
+        let status = interaction.response.map { String($0.status) } ?? "none"
+        let frames = interaction.content.frameCount
+        context.metrics.exchangeFinished(ending: ending)
         context.sink.record(interaction)
         context.logger.debug(
             "exchange recorded",
             metadata: [
                 "method": "\(request.method)", "path": "\(request.path)",
-                "status": "\(interaction.status.map(String.init) ?? "none")", "ending": "\(interaction.ending.rawValue)",
-                "frames": "\(interaction.content.frameCount)",
+                "status": "\(status)", "ending": "\(ending.rawValue)", "frames": "\(frames)",
             ])
     }
 }

@@ -14,6 +14,11 @@ if arguments.count >= 4 && arguments[1] == "child" {
     exit(0)
 }
 
+/// Prints a line at once (stdout to a pipe is block-buffered).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func option(_ name: String, _ fallback: String) -> String {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
     return arguments[index + 1]
@@ -48,15 +53,15 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-print("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
+say("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
 
 // 1. Latency per frame, paced streams.
 let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis), padding: 120)
 let pacedUpstream = try await BenchUpstream.start(shape: paced)
 let pacedPort = pacedUpstream.localAddress?.port ?? 0
 let pacedRecorder = try RecorderProcess(upstreamPort: pacedPort, cassette: scratch.appendingPathComponent("paced.sqlite").path)
-print("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
-print("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
+say("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
+say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: pacedRecorder.port)  // warm-up: connections, pools
     let (direct, _) = await run(count: count, port: pacedPort)
@@ -68,26 +73,26 @@ for count in streamCounts {
         percentile(d, 0.5), percentile(d, 0.99), percentile(r, 0.5), percentile(r, 0.99),
         percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99), r.count,
         direct.snapshot.failed, through.snapshot.failed)
-    print(line)
+    say(line)
 }
-print("recorder child: \(pacedRecorder.stop())")
+say("recorder child: \(pacedRecorder.stop())")
 
 // 2. Throughput: unpaced streams, as fast as the connections take them.
 let bulk = StreamShape(frames: 2_000, interval: .zero, padding: 200)
 let bulkUpstream = try await BenchUpstream.start(shape: bulk)
 let bulkPort = bulkUpstream.localAddress?.port ?? 0
 let bulkRecorder = try RecorderProcess(upstreamPort: bulkPort, cassette: scratch.appendingPathComponent("bulk.sqlite").path)
-print("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
-print("streams  direct MB/s  recorder MB/s  ratio")
+say("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
+say("streams  direct MB/s  recorder MB/s  ratio")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: bulkRecorder.port)
     let (direct, directTime) = await run(count: count, port: bulkPort)
     let (through, throughTime) = await run(count: count, port: bulkRecorder.port)
     let directRate = Double(direct.snapshot.bytes) / seconds(directTime) / 1e6
     let throughRate = Double(through.snapshot.bytes) / seconds(throughTime) / 1e6
-    print(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
+    say(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
 }
-print("recorder child: \(bulkRecorder.stop())")
+say("recorder child: \(bulkRecorder.stop())")
 
 // 3. Memory with slow readers: long streams, clients reading 2 KiB every 100 ms.
 let long = StreamShape(frames: 40_000, interval: .zero, padding: 200)
@@ -95,7 +100,7 @@ let longUpstream = try await BenchUpstream.start(shape: long)
 let longPort = longUpstream.localAddress?.port ?? 0
 let slowRecorder = try RecorderProcess(upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path)
 let idle = slowRecorder.residentBytes
-print("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
+say("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
 let slowRun = Task { await run(count: slowClients, port: slowRecorder.port, slowRead: .milliseconds(100)) }
 var peak = idle
 var readings: [String] = []
@@ -105,9 +110,9 @@ for second in 1...slowSeconds {
     peak = max(peak, rss)
     readings.append("\(second)s:\(rss >> 20)MiB")
 }
-print("recorder RSS idle \(idle >> 20) MiB, peak \(peak >> 20) MiB; per slow stream ≈ \((peak - idle) / max(1, slowClients) >> 10) KiB")
-print("samples: \(readings.joined(separator: " "))")
-print("recorder child: \(slowRecorder.stop())")
+say("recorder RSS idle \(idle >> 20) MiB, peak \(peak >> 20) MiB; per slow stream ≈ \(((peak - idle) / max(1, slowClients)) >> 10) KiB")
+say("samples: \(readings.joined(separator: " "))")
+say("recorder child: \(slowRecorder.stop())")
 slowRun.cancel()
 pacedUpstream.close(promise: nil)
 bulkUpstream.close(promise: nil)

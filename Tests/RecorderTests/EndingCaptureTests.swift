@@ -122,7 +122,8 @@ struct EndingCaptureTests {
 
     @Test("the client sees the upstream's fault and the cassette records its ending", arguments: scenarios)
     func scenario(_ scenario: EndingScenario) async throws {
-        let harness = try await RecorderHarness(configure: { $0.idleTimeout = .milliseconds(400) }, script: scenario.script)
+        // Long enough that a loaded machine never trips it by accident; the stall cases wait it out.
+        let harness = try await RecorderHarness(configure: { $0.idleTimeout = .milliseconds(1500) }, script: scenario.script)
         defer { harness.remove() }
         let client = try await harness.send(scenario.path, body: scenario.body)
         #expect(client.status == scenario.clientStatus)

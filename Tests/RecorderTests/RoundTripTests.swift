@@ -97,7 +97,7 @@ struct RoundTripTests {
     @Test("every fault the replay server injects is recorded with its ending, the frames before it intact", arguments: faultCases)
     func injectedFault(_ fault: FaultCase) async throws {
         let (library, server) = try await Self.startReplay("cassettes/demo.jsonl")
-        let harness = try await Self.recorder(before: server, idleTimeout: .milliseconds(400))
+        let harness = try await Self.recorder(before: server, idleTimeout: .milliseconds(1500))
         defer { harness.remove() }
         let original = try #require(library.recordings.first { $0.id == "demo-openai-paris" }?.interaction)
         let reply = try await harness.send(

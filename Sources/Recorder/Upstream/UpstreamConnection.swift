@@ -23,11 +23,11 @@ final class UpstreamConnection: Sendable {
 
     /// Connects (TLS when `tls` is given) and starts the owning task.
     static func open(
-        host: String, port: Int, tls: NIOSSLContext?, group: any EventLoopGroup, connectTimeout: TimeAmount
+        host: String, port: Int, tls: NIOSSLContext?, eventLoop: any EventLoop, connectTimeout: TimeAmount
     ) async throws -> UpstreamConnection {
         let serverHostname = host.isIPAddress ? nil : host
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
-        let asyncChannel = try await ClientBootstrap(group: group)
+        let asyncChannel = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Small reads keep what a slow client leaves buffered here small.
@@ -56,7 +56,7 @@ final class UpstreamConnection: Sendable {
         }
         let connection = UpstreamConnection(channel: asyncChannel.channel)
         await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
-            Task {
+            Self.startOwner(on: eventLoop) {
                 do {
                     try await asyncChannel.executeThenClose { inbound, outbound in
                         connection.writer.withLockedValue { $0 = outbound }
@@ -77,6 +77,15 @@ final class UpstreamConnection: Sendable {
             }
         }
         return connection
+    }
+
+    /// Runs the task owning the channel on the channel's own loop (where its reads arrive).
+    private static func startOwner(on eventLoop: any EventLoop, _ body: @escaping @Sendable () async -> Void) {
+        if #available(macOS 15.0, *) {
+            Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await body() }
+        } else {
+            Task { await body() }
+        }
     }
 
     /// Sends one part of the request, waiting while the socket cannot take more.

@@ -262,8 +262,9 @@ struct ProxyExchange {
         }
 
         var termination = UpstreamTermination.finished
+        var batch: [HTTPServerResponsePart] = []
         reading: while true {
-            let part: HTTPClientResponsePart?
+            var part: HTTPClientResponsePart?
             control.beginWaiting()
             do {
                 part = try await upstream.next()
@@ -273,26 +274,41 @@ struct ProxyExchange {
                 termination = failure(error)
                 break
             }
-            switch part {
-            case .none:
+            // Whatever else already arrived goes out in the same write: one flush, nothing waits.
+            let arrival = offset()
+            var ended = false
+            batch.removeAll(keepingCapacity: true)
+            var frames = 0
+            var bytes = 0
+            while let current = part {
+                switch current {
+                case .body(let chunk):
+                    batch.append(.body(.byteBuffer(chunk)))
+                    frames += capture.receive(chunk.readableBytesView, at: arrival)
+                    bytes += chunk.readableBytes
+                case .end:
+                    ended = true
+                case .head:
+                    termination = .closedEarly
+                    ended = true
+                }
+                if ended { break }
+                part = upstream.nextIfAvailable()
+            }
+            if part == nil && !ended && batch.isEmpty {
                 termination = .closedEarly
-                break reading
-            case .end:
-                break reading
-            case .head:
-                termination = .closedEarly
-                break reading
-            case .body(let chunk):
-                let arrival = offset()
+                break
+            }
+            if !batch.isEmpty {
                 do {
-                    try await outbound.write(.body(.byteBuffer(chunk)))
+                    try await outbound.write(contentsOf: batch)
                 } catch {
                     termination = control.reason?.termination ?? .clientAborted
-                    break reading
+                    break
                 }
-                let frames = capture.receive(chunk.readableBytesView, at: arrival)
-                context.metrics.relayed(frames: frames, bytes: chunk.readableBytes)
+                context.metrics.relayed(frames: frames, bytes: bytes)
             }
+            if ended { break }
         }
 
         let client: ClientDisposition

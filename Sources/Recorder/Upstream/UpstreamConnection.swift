@@ -13,7 +13,9 @@ import NIOTLS
 /// that arrived before the upstream closed or reset are all delivered before the failure.
 final class UpstreamConnection: Sendable {
     let channel: any Channel
-    private let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 2)
+    /// A few parts at most: enough to relay what arrived together in one write, little to hold
+    /// for a client that reads slowly.
+    private let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
     private let writer = NIOLockedValueBox<NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>?>(nil)
     private let idleSince = NIOLockedValueBox<NIODeadline>(.now())
 
@@ -97,6 +99,11 @@ final class UpstreamConnection: Sendable {
     /// The next response part; nil when the upstream closed the connection cleanly.
     func next() async throws -> HTTPClientResponsePart? {
         try await inbox.next()
+    }
+
+    /// The next response part if it already arrived; never waits.
+    func nextIfAvailable() -> HTTPClientResponsePart? {
+        inbox.nextIfAvailable()
     }
 
     /// Whether the connection can carry another exchange: open, and nothing unasked-for arrived.

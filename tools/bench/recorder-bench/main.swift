@@ -29,6 +29,7 @@ let frames = Int(option("--frames", "100")) ?? 100
 let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
 let slowClients = Int(option("--slow-clients", "500")) ?? 500
 let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
+let phases = Set(option("--phases", "latency,throughput,memory").split(separator: ",").map(String.init))
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
@@ -56,6 +57,7 @@ func seconds(_ duration: Duration) -> Double {
 say("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
 
 // 1. Latency per frame, paced streams.
+if phases.contains("latency") {
 let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis), padding: 120)
 let pacedUpstream = try await BenchUpstream.start(shape: paced)
 let pacedPort = pacedUpstream.localAddress?.port ?? 0
@@ -76,12 +78,20 @@ for count in streamCounts {
     say(line)
 }
 say("recorder child: \(pacedRecorder.stop())")
+pacedUpstream.close(promise: nil)
+}
 
 // 2. Throughput: unpaced streams, as fast as the connections take them.
+if phases.contains("throughput") {
 let bulk = StreamShape(frames: 2_000, interval: .zero, padding: 200)
 let bulkUpstream = try await BenchUpstream.start(shape: bulk)
 let bulkPort = bulkUpstream.localAddress?.port ?? 0
 let bulkRecorder = try RecorderProcess(upstreamPort: bulkPort, cassette: scratch.appendingPathComponent("bulk.sqlite").path)
+if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
+    // Lets a profiler attach to the recorder child before the run.
+    say("recorder child pid \(bulkRecorder.process.processIdentifier)")
+    try await Task.sleep(for: .seconds(Int(pause) ?? 3))
+}
 say("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
 say("streams  direct MB/s  recorder MB/s  ratio")
 for count in streamCounts {
@@ -93,28 +103,47 @@ for count in streamCounts {
     say(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
 }
 say("recorder child: \(bulkRecorder.stop())")
+bulkUpstream.close(promise: nil)
+}
 
 // 3. Memory with slow readers: long streams, clients reading 2 KiB every 100 ms.
+if phases.contains("memory") {
 let long = StreamShape(frames: 40_000, interval: .zero, padding: 200)
 let longUpstream = try await BenchUpstream.start(shape: long)
 let longPort = longUpstream.localAddress?.port ?? 0
 let slowRecorder = try RecorderProcess(upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path)
 let idle = slowRecorder.residentBytes
 say("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
-let slowRun = Task { await run(count: slowClients, port: slowRecorder.port, slowRead: .milliseconds(100)) }
+let slowSamples = BenchSamples()
+func slowSamplesReceived() -> Int { slowSamples.received }
+let slowPort = slowRecorder.port
+let slowRun = Task {
+    await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<slowClients {
+            group.addTask { await BenchClient.stream(port: slowPort, samples: slowSamples, slowRead: .milliseconds(100)) }
+        }
+    }
+}
 var peak = idle
 var readings: [String] = []
+// Wait until every client got its first bytes, so the growth measured is steady state.
+let settle = ContinuousClock.now + .seconds(20)
+while slowSamplesReceived() < slowClients * 2048 && ContinuousClock.now < settle { try await Task.sleep(for: .milliseconds(100)) }
+let settled = slowRecorder.residentBytes
+let settledReceived = slowSamplesReceived()
 for second in 1...slowSeconds {
     try await Task.sleep(for: .seconds(1))
     let rss = slowRecorder.residentBytes
     peak = max(peak, rss)
-    readings.append("\(second)s:\(rss >> 20)MiB")
+    readings.append("\(second)s:\(rss >> 20)MiB/\(slowSamplesReceived() >> 20)MiB")
 }
-say("recorder RSS idle \(idle >> 20) MiB, peak \(peak >> 20) MiB; per slow stream ≈ \(((peak - idle) / max(1, slowClients)) >> 10) KiB")
-say("samples: \(readings.joined(separator: " "))")
+let relayedWhileMeasured = slowSamplesReceived() - settledReceived
+say("recorder RSS idle \(idle >> 20) MiB, with all clients connected \(settled >> 20) MiB, peak \(peak >> 20) MiB")
+say("growth over \(slowSeconds) s: \((peak - settled) >> 20) MiB while \(relayedWhileMeasured >> 20) MiB reached the clients (captured frames); upstream offered \(slowClients) × ~10 MB")
+say("per connected slow stream: ≈ \(((settled - idle) / max(1, slowClients)) >> 10) KiB")
+say("samples (RSS/relayed): \(readings.joined(separator: " "))")
 say("recorder child: \(slowRecorder.stop())")
 slowRun.cancel()
-pacedUpstream.close(promise: nil)
-bulkUpstream.close(promise: nil)
 longUpstream.close(promise: nil)
+}
 exit(0)

@@ -61,7 +61,7 @@ public final class Recorder: Sendable {
         let upstream: UpstreamClient
         do {
             upstream = try UpstreamClient(
-                group: group, trustRootsFile: configuration.upstreamTrustRootsFile,
+                trustRootsFile: configuration.upstreamTrustRootsFile,
                 maxIdlePerHost: configuration.maxIdleConnectionsPerHost)
         } catch {
             listener.channel.close(promise: nil)
@@ -159,6 +159,19 @@ public final class Recorder: Sendable {
             return
         }
         defer { unregister(connection) }
+        // Everything of this connection, its upstream connections included, runs on its event loop.
+        if #available(macOS 15.0, *) {
+            await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: channel.channel.eventLoop)) {
+                await serveExchanges(channel, connection: connection)
+            }
+        } else {
+            await serveExchanges(channel, connection: connection)
+        }
+    }
+
+    private func serveExchanges(
+        _ channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, connection: ClientConnection
+    ) async {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in

@@ -177,4 +177,31 @@ struct RelayTests {
         #expect(harness.upstream.requests.isEmpty)
         #expect(try await harness.finish().isEmpty)
     }
+
+    @Test("an HTTP/1.0 client gets a chunked upstream stream as a body that ends with the connection")
+    func http10Client() async throws {
+        let stream = try Fixtures.bytes("streams/openai_chat/text-stop.sse")
+        let harness = try await RecorderHarness { _, responder in
+            try await responder.head(.ok, [("content-type", "text/event-stream")])
+            for piece in Self.pieces(stream) { try await responder.send(piece) }
+            try await responder.end()
+        }
+        defer { harness.remove() }
+        let connection = try await harness.connect()
+        try await connection.send(.POST, "/v1/chat/completions", body: Array(Self.chatBody.utf8), version: .http1_0)
+        var body: [UInt8] = []
+        var head: HTTPResponseHead?
+        while let part = try await connection.next() {
+            switch part {
+            case .head(let value): head = value
+            case .body(let buffer): body += buffer.readableBytesView
+            case .end: break
+            }
+        }
+        #expect(head?.status == .ok)
+        #expect(head?.headers.first(name: "connection") == "close")
+        #expect(head?.headers.first(name: "transfer-encoding") == nil)
+        #expect(body == stream)
+        #expect(try await harness.finish().first?.ending == .complete)
+    }
 }

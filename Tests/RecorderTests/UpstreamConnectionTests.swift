@@ -17,10 +17,14 @@ struct UpstreamConnectionTests {
     func pooled() async throws {
         let harness = try await RecorderHarness(script: Self.answer)
         defer { harness.remove() }
+        // One client connection: its exchanges run on one event loop, whose pool they share.
+        let client = try await harness.connect()
         for _ in 0..<4 {
-            let reply = try await harness.send("/v1/chat/completions", body: "{}")
+            try await client.send(.POST, "/v1/chat/completions", body: Array("{}".utf8))
+            let reply = await client.response()
             #expect(reply.status == 200)
         }
+        await client.close()
         #expect(harness.upstream.acceptedConnections == 1)
         #expect(harness.upstream.requests.map(\.indexOnConnection) == [0, 1, 2, 3])
         #expect(try await harness.finish().count == 4)
@@ -37,11 +41,14 @@ struct UpstreamConnectionTests {
             try await Self.answer(request, responder)
         }
         defer { harness.remove() }
+        let client = try await harness.connect()
         for body in ["{\"a\":1}", "{\"a\":2}"] {
-            let reply = try await harness.send("/v1/chat/completions", body: body)
+            try await client.send(.POST, "/v1/chat/completions", body: Array(body.utf8))
+            let reply = await client.response()
             #expect(reply.status == 200)
             #expect(reply.text == "{\"n\":0}")
         }
+        await client.close()
         #expect(harness.upstream.requests.map(\.text) == ["{\"a\":1}", "{\"a\":2}", "{\"a\":2}"])
         let recorded = try await harness.finish()
         #expect(recorded.map(\.ending) == [.complete, .complete])
@@ -56,11 +63,14 @@ struct UpstreamConnectionTests {
             await responder.cut()
         }
         defer { harness.remove() }
+        let client = try await harness.connect()
         for _ in 0..<2 {
-            let reply = try await harness.send("/v1/chat/completions", body: "{}")
+            try await client.send(.POST, "/v1/chat/completions", body: Array("{}".utf8))
+            let reply = await client.response()
             #expect(reply.status == 200)
             #expect(reply.headers.first(name: "connection") == nil)
         }
+        await client.close()
         #expect(harness.upstream.acceptedConnections == 2)
         #expect(try await harness.finish().map(\.ending) == [.complete, .complete])
     }

@@ -35,6 +35,8 @@ final class RequestBodyCapture: Sendable {
     var ended: Bool { state.withLockedValue { $0.ended } }
     var bytes: [UInt8] { state.withLockedValue { $0.bytes } }
     var total: Int { state.withLockedValue { $0.total } }
+    /// Whether the body outgrew the limit (only its start is kept).
+    var overLimit: Bool { state.withLockedValue { $0.overLimit } }
 
     /// The whole body, when it ended and was kept entirely (so it can be sent again).
     var complete: [UInt8]? { state.withLockedValue { $0.ended && !$0.overLimit ? $0.bytes : nil } }

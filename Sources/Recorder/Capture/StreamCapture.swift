@@ -16,7 +16,11 @@ public struct StreamCapture: Sendable {
         public var relayedBytes: Int
     }
 
-    private var dialect: Dialect?
+    private var dialect: Dialect? {
+        didSet { codec = dialect?.codec }
+    }
+    /// The dialect's codec, made once (the registry builds a new one per call).
+    private var codec: (any DialectCodec)?
     private let maxCapturedBytes: Int
     private var head: ResponseHead?
     private var isEventStream = false
@@ -36,6 +40,7 @@ public struct StreamCapture: Sendable {
     /// A capture for a request of `dialect` (nil: detected from the stream, if it is one).
     public init(dialect: Dialect?, maxCapturedBytes: Int = 64 << 20) {
         self.dialect = dialect
+        self.codec = dialect?.codec
         self.maxCapturedBytes = maxCapturedBytes
     }
 
@@ -80,7 +85,7 @@ public struct StreamCapture: Sendable {
         if store(frame.raw.count) { frames.append(Frame(offsetMicros: offsetMicros, bytes: frame.raw)) }
         guard frame.isTerminated, let event = frame.event else { return }
         if dialect == nil { dialect = Dialect.detect(frames: [frame]) }
-        guard let codec = dialect?.codec else { return }
+        guard let codec else { return }
         if !sawTerminator && codec.isTerminator(event) { sawTerminator = true }
         // Every dialect's error event mentions "error" or "failed"; others skip the JSON parse.
         if !sawInBandError && Self.mayBeError(frame.raw) && codec.classify(inBand: event) != nil {
@@ -99,25 +104,32 @@ public struct StreamCapture: Sendable {
         return true
     }
 
-    private static let errorWord = Array("error".utf8)
-    private static let failedWord = Array("failed".utf8)
-
+    /// Whether the bytes contain `error` or `failed`, in one pass.
     static func mayBeError(_ raw: [UInt8]) -> Bool {
-        contains(raw, errorWord) || contains(raw, failedWord)
-    }
-
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count, let first = needle.first else { return false }
-        var index = 0
-        let last = haystack.count - needle.count
-        while index <= last {
-            if haystack[index] == first {
-                var matched = 1
-                while matched < needle.count && haystack[index + matched] == needle[matched] { matched += 1 }
-                if matched == needle.count { return true }
+        raw.withUnsafeBufferPointer { bytes in
+            let count = bytes.count
+            var index = 0
+            while index + 5 <= count {
+                switch bytes[index] {
+                case UInt8(ascii: "e"):
+                    if bytes[index + 1] == UInt8(ascii: "r") && bytes[index + 2] == UInt8(ascii: "r")
+                        && bytes[index + 3] == UInt8(ascii: "o") && bytes[index + 4] == UInt8(ascii: "r")
+                    {
+                        return true
+                    }
+                case UInt8(ascii: "f"):
+                    if index + 6 <= count && bytes[index + 1] == UInt8(ascii: "a") && bytes[index + 2] == UInt8(ascii: "i")
+                        && bytes[index + 3] == UInt8(ascii: "l") && bytes[index + 4] == UInt8(ascii: "e")
+                        && bytes[index + 5] == UInt8(ascii: "d")
+                    {
+                        return true
+                    }
+                default:
+                    break
+                }
+                index += 1
             }
-            index += 1
+            return false
         }
-        return false
     }
 }

@@ -31,6 +31,8 @@ struct ProxyExchange {
         var result: StreamCapture.Result
         var termination: UpstreamTermination
         var client: ClientDisposition
+        /// The response told the client the connection closes after it.
+        var closeClient = false
     }
 
     /// Relays and records the exchange; true when the connection may carry another request.
@@ -82,7 +84,7 @@ struct ProxyExchange {
         if case .answer(let status, let text) = client {
             client = await answerLocally(status, text) ? .completed : .gone
         }
-        var keepAlive = head.isKeepAlive
+        var keepAlive = head.isKeepAlive && !outcome.closeClient
         switch client {
         case .completed: break
         case .reset:
@@ -93,7 +95,16 @@ struct ProxyExchange {
         if keepAlive && !body.ended { keepAlive = await drainRequestBody() }
 
         context.metrics.relayedRequest(bytes: body.total)
-        record(outcome, request: sent(resolved, head: upstreamHead, body: body), start: start, end: end, recordedAt: recordedAt)
+        let request = sent(resolved, head: upstreamHead, body: body)
+        let requestOverLimit = body.overLimit
+        // Reading the request, redaction and queueing cost CPU the event loop's streams should not wait on.
+        if #available(macOS 15.0, *) {
+            await withTaskExecutorPreference(globalConcurrentExecutor) {
+                record(outcome, request: request, requestOverLimit: requestOverLimit, start: start, end: end, recordedAt: recordedAt)
+            }
+        } else {
+            record(outcome, request: request, requestOverLimit: requestOverLimit, start: start, end: end, recordedAt: recordedAt)
+        }
         return keepAlive
     }
 
@@ -109,9 +120,14 @@ struct ProxyExchange {
         while true {
             let upstream: UpstreamConnection
             let reused: Bool
+            // Connecting (TCP and TLS) is waiting on the upstream too.
+            control.beginWaiting()
             do {
-                (upstream, reused) = try await context.upstream.lease(resolved.route, reuse: !retried)
+                (upstream, reused) = try await context.upstream.lease(
+                    resolved.route, on: connection.channel.eventLoop, reuse: !retried)
+                control.endWaiting()
             } catch {
+                control.endWaiting()
                 let termination = control.reason?.termination ?? UpstreamErrorClassifier.connectTermination(for: error)
                 return finished(&capture, termination, start: start, client: answerWithoutUpstream(termination))
             }
@@ -121,6 +137,8 @@ struct ProxyExchange {
                     await sendRequest(upstreamHead, to: upstream, body: body, replay: replay, control: control)
                 }
                 let attempt = await readResponse(from: upstream, capture: &capture, control: control, start: start)
+                // A request still being written to a broken connection must not hold the exchange.
+                if attempt.termination != .finished { upstream.close() }
                 group.cancelAll()
                 let sent = await group.next() ?? false
                 return Attempt(read: attempt, requestSent: sent)
@@ -138,7 +156,9 @@ struct ProxyExchange {
                 continue
             }
             let client = attempt.read.gotHead ? attempt.read.client : answerWithoutUpstream(attempt.read.termination)
-            return finished(&capture, attempt.read.termination, start: start, client: client)
+            var outcome = finished(&capture, attempt.read.termination, start: start, client: client)
+            outcome.closeClient = attempt.read.closeClient
+            return outcome
         }
     }
 
@@ -151,7 +171,10 @@ struct ProxyExchange {
         var termination: UpstreamTermination
         var client: ClientDisposition
         var gotHead: Bool
+        /// Whether the upstream connection may carry another request.
         var keepAlive: Bool
+        /// Whether the client connection must close after this response (its end is the close).
+        var closeClient = false
     }
 
     private func finished(
@@ -227,7 +250,10 @@ struct ProxyExchange {
         capture.receiveHead(
             status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, at: offset())
         var clientHead = HTTPResponseHead(version: head.version, status: responseHead.status, headers: headers)
-        if connection.isDraining || !head.isKeepAlive { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
+        // An HTTP/1.0 client cannot be sent chunks: without a length, the body ends with the connection.
+        let closeClient = connection.isDraining || !head.isKeepAlive
+            || (head.version.minor == 0 && !headers.contains(name: "content-length"))
+        if closeClient { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
         do {
             try await outbound.write(.head(clientHead))
         } catch {
@@ -236,8 +262,9 @@ struct ProxyExchange {
         }
 
         var termination = UpstreamTermination.finished
+        var batch: [HTTPServerResponsePart] = []
         reading: while true {
-            let part: HTTPClientResponsePart?
+            var part: HTTPClientResponsePart?
             control.beginWaiting()
             do {
                 part = try await upstream.next()
@@ -247,26 +274,41 @@ struct ProxyExchange {
                 termination = failure(error)
                 break
             }
-            switch part {
-            case .none:
+            // Whatever else already arrived goes out in the same write: one flush, nothing waits.
+            let arrival = offset()
+            var ended = false
+            batch.removeAll(keepingCapacity: true)
+            var frames = 0
+            var bytes = 0
+            while let current = part {
+                switch current {
+                case .body(let chunk):
+                    batch.append(.body(.byteBuffer(chunk)))
+                    frames += capture.receive(chunk.readableBytesView, at: arrival)
+                    bytes += chunk.readableBytes
+                case .end:
+                    ended = true
+                case .head:
+                    termination = .closedEarly
+                    ended = true
+                }
+                if ended { break }
+                part = upstream.nextIfAvailable()
+            }
+            if part == nil && !ended && batch.isEmpty {
                 termination = .closedEarly
-                break reading
-            case .end:
-                break reading
-            case .head:
-                termination = .closedEarly
-                break reading
-            case .body(let chunk):
-                let arrival = offset()
+                break
+            }
+            if !batch.isEmpty {
                 do {
-                    try await outbound.write(.body(.byteBuffer(chunk)))
+                    try await outbound.write(contentsOf: batch)
                 } catch {
                     termination = control.reason?.termination ?? .clientAborted
-                    break reading
+                    break
                 }
-                let frames = capture.receive(chunk.readableBytesView, at: arrival)
-                context.metrics.relayed(frames: frames, bytes: chunk.readableBytes)
+                context.metrics.relayed(frames: frames, bytes: bytes)
             }
+            if ended { break }
         }
 
         let client: ClientDisposition
@@ -282,7 +324,9 @@ struct ProxyExchange {
         case .clientAborted: client = .gone
         case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
         }
-        return ReadResult(termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive)
+        return ReadResult(
+            termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive,
+            closeClient: closeClient)
     }
 
     /// What the client gets when no response head came: the upstream's reset mirrored, or the
@@ -355,12 +399,12 @@ struct ProxyExchange {
     }
 
     private func record(
-        _ outcome: RelayOutcome, request: SentRequest, start: ContinuousClock.Instant, end: ContinuousClock.Instant,
-        recordedAt: Date
+        _ outcome: RelayOutcome, request: SentRequest, requestOverLimit: Bool, start: ContinuousClock.Instant,
+        end: ContinuousClock.Instant, recordedAt: Date
     ) {
         let configuration = context.configuration
         var tags = configuration.tags
-        if outcome.result.overLimit { tags.append("capture_limit") }
+        if outcome.result.overLimit || requestOverLimit { tags.append("capture_limit") }
         if outcome.termination == .shutdown { tags.append("recorder_shutdown") }
         let view = request.view()
         var interaction = request.interaction(
@@ -369,18 +413,19 @@ struct ProxyExchange {
         let key = view.map { ConversationKey(view: $0) } ?? ConversationKey(fingerprint: interaction.fingerprint)
         let header = head.headers.first(name: configuration.sessionHeader)
         interaction.sessionID = context.session(key: key, header: header, start: start, end: end)
-        // Plain values first: Swift 6.3's optimizer crashes (SIL ownership verification) on the
-        // optional response head read inside the logger's autoclosure in release builds.
-        let ending = interaction.ending
-        let status = interaction.response.map { String($0.status) } ?? "none"
-        let frames = interaction.content.frameCount
-        context.metrics.exchangeFinished(ending: ending)
+        context.metrics.exchangeFinished(ending: interaction.ending)
         context.sink.record(interaction)
+        logRecorded(interaction)
+    }
+
+    private func logRecorded(_ interaction: Interaction) {
+        var status = "none"
+        if let code = interaction.status { status = String(code) }
         context.logger.debug(
             "exchange recorded",
             metadata: [
-                "method": "\(request.method)", "path": "\(request.path)",
-                "status": "\(status)", "ending": "\(ending.rawValue)", "frames": "\(frames)",
+                "method": "\(interaction.request.method)", "path": "\(interaction.endpoint)", "status": "\(status)",
+                "ending": "\(interaction.ending.rawValue)", "frames": "\(interaction.content.frameCount)",
             ])
     }
 }

@@ -73,6 +73,17 @@ final class AsyncInbox<Element: Sendable>: Sendable {
     /// Whether elements are waiting.
     var hasBuffered: Bool { state.withLockedValue { !$0.buffer.isEmpty } }
 
+    /// The next element if one is already waiting; never waits.
+    func nextIfAvailable() -> Element? {
+        let (element, wake) = state.withLockedValue { state -> (Element?, CheckedContinuation<Void, Never>?) in
+            guard let element = state.buffer.popFirst() else { return (nil, nil) }
+            defer { state.producer = nil }
+            return (element, state.producer)
+        }
+        wake?.resume()
+        return element
+    }
+
     /// The next element; nil once finished cleanly and empty. Throws the producer's failure after
     /// the buffered elements, or `CancellationError` when the task is cancelled while waiting (no
     /// element is lost then).

@@ -11,9 +11,10 @@ final class UpstreamClient: Sendable {
         var scheme: String
         var host: String
         var port: Int
+        /// Connections are pooled per event loop, so an exchange gets one on its own loop.
+        var eventLoop: ObjectIdentifier
     }
 
-    private let group: any EventLoopGroup
     private let tls: NIOSSLContext
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
@@ -22,7 +23,7 @@ final class UpstreamClient: Sendable {
 
     /// `trustRootsFile`: a PEM file of extra certificate authorities for upstream TLS.
     init(
-        group: any EventLoopGroup, trustRootsFile: String?, connectTimeout: TimeAmount = .seconds(10),
+        trustRootsFile: String?, connectTimeout: TimeAmount = .seconds(10),
         idleTimeout: TimeAmount = .seconds(20), maxIdlePerHost: Int = 256
     ) throws {
         var configuration = TLSConfiguration.makeClientConfiguration()
@@ -31,16 +32,17 @@ final class UpstreamClient: Sendable {
             configuration.additionalTrustRoots = [.file(trustRootsFile)]
         }
         self.tls = try NIOSSLContext(configuration: configuration)
-        self.group = group
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.maxIdlePerHost = maxIdlePerHost
     }
 
-    /// A connection to the route's upstream: a pooled one when `reuse` allows and one is usable,
-    /// else a new one. `reused` tells which.
-    func lease(_ route: UpstreamRoute, reuse: Bool = true) async throws -> (connection: UpstreamConnection, reused: Bool) {
-        let key = Key(scheme: route.scheme, host: route.host, port: route.port)
+    /// A connection to the route's upstream on `eventLoop`: a pooled one when `reuse` allows and
+    /// one is usable, else a new one. `reused` tells which.
+    func lease(_ route: UpstreamRoute, on eventLoop: any EventLoop, reuse: Bool = true) async throws
+        -> (connection: UpstreamConnection, reused: Bool)
+    {
+        let key = Key(scheme: route.scheme, host: route.host, port: route.port, eventLoop: ObjectIdentifier(eventLoop))
         if reuse {
             let now = NIODeadline.now()
             while let candidate = popIdle(key) {
@@ -49,7 +51,7 @@ final class UpstreamClient: Sendable {
             }
         }
         let connection = try await UpstreamConnection.open(
-            host: route.host, port: route.port, tls: route.scheme == "https" ? tls : nil, group: group,
+            host: route.host, port: route.port, tls: route.scheme == "https" ? tls : nil, eventLoop: eventLoop,
             connectTimeout: connectTimeout)
         return (connection, false)
     }
@@ -61,7 +63,8 @@ final class UpstreamClient: Sendable {
             return
         }
         connection.idleStart = .now()
-        let key = Key(scheme: route.scheme, host: route.host, port: route.port)
+        let key = Key(
+            scheme: route.scheme, host: route.host, port: route.port, eventLoop: ObjectIdentifier(connection.channel.eventLoop))
         let kept = idle.withLockedValue { idle -> Bool in
             guard !idle.closed, idle.connections[key, default: []].count < maxIdlePerHost else { return false }
             idle.connections[key, default: []].append(connection)

@@ -13,7 +13,9 @@ import NIOTLS
 /// that arrived before the upstream closed or reset are all delivered before the failure.
 final class UpstreamConnection: Sendable {
     let channel: any Channel
-    private let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 2)
+    /// A few parts at most: enough to relay what arrived together in one write, little to hold
+    /// for a client that reads slowly.
+    private let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
     private let writer = NIOLockedValueBox<NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>?>(nil)
     private let idleSince = NIOLockedValueBox<NIODeadline>(.now())
 
@@ -23,11 +25,11 @@ final class UpstreamConnection: Sendable {
 
     /// Connects (TLS when `tls` is given) and starts the owning task.
     static func open(
-        host: String, port: Int, tls: NIOSSLContext?, group: any EventLoopGroup, connectTimeout: TimeAmount
+        host: String, port: Int, tls: NIOSSLContext?, eventLoop: any EventLoop, connectTimeout: TimeAmount
     ) async throws -> UpstreamConnection {
         let serverHostname = host.isIPAddress ? nil : host
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
-        let asyncChannel = try await ClientBootstrap(group: group)
+        let asyncChannel = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Small reads keep what a slow client leaves buffered here small.
@@ -56,7 +58,7 @@ final class UpstreamConnection: Sendable {
         }
         let connection = UpstreamConnection(channel: asyncChannel.channel)
         await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
-            Task {
+            Self.startOwner(on: eventLoop) {
                 do {
                     try await asyncChannel.executeThenClose { inbound, outbound in
                         connection.writer.withLockedValue { $0 = outbound }
@@ -79,6 +81,15 @@ final class UpstreamConnection: Sendable {
         return connection
     }
 
+    /// Runs the task owning the channel on the channel's own loop (where its reads arrive).
+    private static func startOwner(on eventLoop: any EventLoop, _ body: @escaping @Sendable () async -> Void) {
+        if #available(macOS 15.0, *) {
+            Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await body() }
+        } else {
+            Task { await body() }
+        }
+    }
+
     /// Sends one part of the request, waiting while the socket cannot take more.
     func write(_ part: HTTPClientRequestPart) async throws {
         guard let writer = writer.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
@@ -88,6 +99,11 @@ final class UpstreamConnection: Sendable {
     /// The next response part; nil when the upstream closed the connection cleanly.
     func next() async throws -> HTTPClientResponsePart? {
         try await inbox.next()
+    }
+
+    /// The next response part if it already arrived; never waits.
+    func nextIfAvailable() -> HTTPClientResponsePart? {
+        inbox.nextIfAvailable()
     }
 
     /// Whether the connection can carry another exchange: open, and nothing unasked-for arrived.

@@ -45,12 +45,15 @@ final class TestHTTPConnection: @unchecked Sendable {
     }
 
     /// Writes a request head (with `content-length` when the body is given) and the body.
-    func send(_ method: HTTPMethod = .POST, _ uri: String, headers: [(String, String)] = [], body: [UInt8]?) async throws {
+    func send(
+        _ method: HTTPMethod = .POST, _ uri: String, headers: [(String, String)] = [], body: [UInt8]?,
+        version: HTTPVersion = .http1_1
+    ) async throws {
         var fields = HTTPHeaders([("host", "127.0.0.1")])
         for (name, value) in headers { fields.add(name: name, value: value) }
         if let body { fields.replaceOrAdd(name: "content-length", value: "\(body.count)") }
         // One flush for the whole request: a server may answer and close as soon as it is complete.
-        var parts: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: fields))]
+        var parts: [HTTPClientRequestPart] = [.head(HTTPRequestHead(version: version, method: method, uri: uri, headers: fields))]
         if let body, !body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
         parts.append(.end(nil))
         let written = channel.eventLoop.makePromise(of: Void.self)

@@ -7,6 +7,12 @@ import NIOPosix
 /// Latencies and byte counts gathered by all clients of one run.
 final class BenchSamples: Sendable {
     private let state = NIOLockedValueBox((latencies: [UInt64](), bytes: 0, finished: 0, failed: 0))
+    private let live = NIOLockedValueBox(0)
+
+    /// Body bytes received so far by every client, finished or not.
+    var received: Int { live.withLockedValue { $0 } }
+
+    func receivedMore(_ count: Int) { live.withLockedValue { $0 += count } }
 
     func add(latencies: [UInt64], bytes: Int) {
         state.withLockedValue {
@@ -81,6 +87,7 @@ private final class FrameTimer: ChannelInboundHandler, @unchecked Sendable {
         case .body(let buffer):
             let now = DispatchTime.now().uptimeNanoseconds
             bytes += buffer.readableBytes
+            samples.receivedMore(buffer.readableBytes)
             guard slowRead == nil else { return }
             pending += buffer.readableBytesView
             scan(now: now)

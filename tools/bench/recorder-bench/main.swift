@@ -14,6 +14,11 @@ if arguments.count >= 4 && arguments[1] == "child" {
     exit(0)
 }
 
+/// Prints a line at once (stdout to a pipe is block-buffered).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func option(_ name: String, _ fallback: String) -> String {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
     return arguments[index + 1]
@@ -24,6 +29,7 @@ let frames = Int(option("--frames", "100")) ?? 100
 let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
 let slowClients = Int(option("--slow-clients", "500")) ?? 500
 let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
+let phases = Set(option("--phases", "latency,throughput,memory").split(separator: ",").map(String.init))
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
@@ -48,15 +54,16 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-print("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
+say("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
 
 // 1. Latency per frame, paced streams.
+if phases.contains("latency") {
 let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis), padding: 120)
 let pacedUpstream = try await BenchUpstream.start(shape: paced)
 let pacedPort = pacedUpstream.localAddress?.port ?? 0
 let pacedRecorder = try RecorderProcess(upstreamPort: pacedPort, cassette: scratch.appendingPathComponent("paced.sqlite").path)
-print("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
-print("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
+say("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
+say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: pacedRecorder.port)  // warm-up: connections, pools
     let (direct, _) = await run(count: count, port: pacedPort)
@@ -68,48 +75,75 @@ for count in streamCounts {
         percentile(d, 0.5), percentile(d, 0.99), percentile(r, 0.5), percentile(r, 0.99),
         percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99), r.count,
         direct.snapshot.failed, through.snapshot.failed)
-    print(line)
+    say(line)
 }
-print("recorder child: \(pacedRecorder.stop())")
+say("recorder child: \(pacedRecorder.stop())")
+pacedUpstream.close(promise: nil)
+}
 
 // 2. Throughput: unpaced streams, as fast as the connections take them.
+if phases.contains("throughput") {
 let bulk = StreamShape(frames: 2_000, interval: .zero, padding: 200)
 let bulkUpstream = try await BenchUpstream.start(shape: bulk)
 let bulkPort = bulkUpstream.localAddress?.port ?? 0
 let bulkRecorder = try RecorderProcess(upstreamPort: bulkPort, cassette: scratch.appendingPathComponent("bulk.sqlite").path)
-print("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
-print("streams  direct MB/s  recorder MB/s  ratio")
+if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
+    // Lets a profiler attach to the recorder child before the run.
+    say("recorder child pid \(bulkRecorder.process.processIdentifier)")
+    try await Task.sleep(for: .seconds(Int(pause) ?? 3))
+}
+say("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
+say("streams  direct MB/s  recorder MB/s  ratio")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: bulkRecorder.port)
     let (direct, directTime) = await run(count: count, port: bulkPort)
     let (through, throughTime) = await run(count: count, port: bulkRecorder.port)
     let directRate = Double(direct.snapshot.bytes) / seconds(directTime) / 1e6
     let throughRate = Double(through.snapshot.bytes) / seconds(throughTime) / 1e6
-    print(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
+    say(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
 }
-print("recorder child: \(bulkRecorder.stop())")
+say("recorder child: \(bulkRecorder.stop())")
+bulkUpstream.close(promise: nil)
+}
 
 // 3. Memory with slow readers: long streams, clients reading 2 KiB every 100 ms.
+if phases.contains("memory") {
 let long = StreamShape(frames: 40_000, interval: .zero, padding: 200)
 let longUpstream = try await BenchUpstream.start(shape: long)
 let longPort = longUpstream.localAddress?.port ?? 0
 let slowRecorder = try RecorderProcess(upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path)
 let idle = slowRecorder.residentBytes
-print("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
-let slowRun = Task { await run(count: slowClients, port: slowRecorder.port, slowRead: .milliseconds(100)) }
+say("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
+let slowSamples = BenchSamples()
+func slowSamplesReceived() -> Int { slowSamples.received }
+let slowPort = slowRecorder.port
+let slowRun = Task {
+    await withTaskGroup(of: Void.self) { group in
+        for _ in 0..<slowClients {
+            group.addTask { await BenchClient.stream(port: slowPort, samples: slowSamples, slowRead: .milliseconds(100)) }
+        }
+    }
+}
 var peak = idle
 var readings: [String] = []
+// Wait until every client got its first bytes, so the growth measured is steady state.
+let settle = ContinuousClock.now + .seconds(20)
+while slowSamplesReceived() < slowClients * 2048 && ContinuousClock.now < settle { try await Task.sleep(for: .milliseconds(100)) }
+let settled = slowRecorder.residentBytes
+let settledReceived = slowSamplesReceived()
 for second in 1...slowSeconds {
     try await Task.sleep(for: .seconds(1))
     let rss = slowRecorder.residentBytes
     peak = max(peak, rss)
-    readings.append("\(second)s:\(rss >> 20)MiB")
+    readings.append("\(second)s:\(rss >> 20)MiB/\(slowSamplesReceived() >> 20)MiB")
 }
-print("recorder RSS idle \(idle >> 20) MiB, peak \(peak >> 20) MiB; per slow stream ≈ \((peak - idle) / max(1, slowClients) >> 10) KiB")
-print("samples: \(readings.joined(separator: " "))")
-print("recorder child: \(slowRecorder.stop())")
+let relayedWhileMeasured = slowSamplesReceived() - settledReceived
+say("recorder RSS idle \(idle >> 20) MiB, with all clients connected \(settled >> 20) MiB, peak \(peak >> 20) MiB")
+say("growth over \(slowSeconds) s: \((peak - settled) >> 20) MiB while \(relayedWhileMeasured >> 20) MiB reached the clients (captured frames); upstream offered \(slowClients) × ~10 MB")
+say("per connected slow stream: ≈ \(((settled - idle) / max(1, slowClients)) >> 10) KiB")
+say("samples (RSS/relayed): \(readings.joined(separator: " "))")
+say("recorder child: \(slowRecorder.stop())")
 slowRun.cancel()
-pacedUpstream.close(promise: nil)
-bulkUpstream.close(promise: nil)
 longUpstream.close(promise: nil)
+}
 exit(0)

@@ -133,18 +133,20 @@ let package = Package(
         .executableTarget(
             name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"
         ),
-        .testTarget(name: "SSETests", dependencies: ["SSE"]),
-        .testTarget(name: "DialectsTests", dependencies: ["Dialects", "SSE"]),
+        // Test-only helpers shared by every test target (fixture lookup).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SSETests", dependencies: ["TestSupport", "SSE"]),
+        .testTarget(name: "DialectsTests", dependencies: ["TestSupport", "Dialects", "SSE"]),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "Analysis", "Dialects", "Faults", "Replay", "Routing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "ReplayServiceTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "Replay", "Cassettes", "Faults", "Dialects", "SSE", "Routing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,11 +155,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["tapedeck", "Dialects"]),
-        .testTarget(name: "FaultsTests", dependencies: ["Faults", "Dialects", "SSE"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "tapedeck", "Dialects"]),
+        .testTarget(name: "FaultsTests", dependencies: ["TestSupport", "Faults", "Dialects", "SSE"]),
         .testTarget(
             name: "ReplayTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "Replay", "Faults", "Dialects",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -169,17 +171,17 @@ let package = Package(
         ),
         .testTarget(
             name: "CassettesTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "Cassettes", "Dialects", "SSE", "cassette-crash-writer",
                 .product(name: "Logging", package: "swift-log"),
                 // Only to damage and inspect cassette files from outside the store.
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing", "Dialects", "SSE"]),
+        .testTarget(name: "RoutingTests", dependencies: ["TestSupport", "Routing", "Dialects", "SSE"]),
         .testTarget(
             name: "RouterGatewayTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "RouterGateway", "Routing", "Dialects", "SSE", "Replay", "Faults",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -204,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RecorderTests",
-            dependencies: [
+            dependencies: ["TestSupport", 
                 "Recorder", "Cassettes", "Dialects", "SSE", "Replay", "Faults",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,23 +1,2 @@
-import Foundation
-
-/// Locates files under the repository's `fixtures/` folder, wherever the tests run from.
-enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fixtures")
-
-    static func url(_ relativePath: String) -> URL { root.appendingPathComponent(relativePath) }
-
-    static func bytes(_ relativePath: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: url(relativePath)))
-    }
-
-    /// Every file under a fixtures subfolder with one of the given extensions, sorted by path.
-    static func files(under folder: String, extensions: Set<String>) -> [URL] {
-        let base = url(folder)
-        guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
-        return walker.compactMap { $0 as? URL }
-            .filter { extensions.contains($0.pathExtension) }
-            .sorted { $0.path < $1.path }
-    }
-}
+// Every test target finds fixtures through the one shared helper.
+@_exported import TestSupport

@@ -91,16 +91,16 @@ struct RecordCommand: AsyncParsableCommand {
             path: cassette, options: .init(redactor: Redactor(bodyPaths: redactPaths)), metrics: metrics, logger: logger)
         let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
 
-        print("Recording on \(listen.host):\(recorder.port) into \(cassette)" + (sink.isOpen ? "" : " (not writable yet: relaying only)"))
+        say("Recording on \(listen.host):\(recorder.port) into \(cassette)" + (sink.isOpen ? "" : " (not writable yet: relaying only)"))
         for route in configuration.routes.routes {
-            print("  \(route.name.map { "/\($0)/…" } ?? "/…") → \(route.origin)\(route.basePath)/…")
+            say("  \(route.name.map { "/\($0)/…" } ?? "/…") → \(route.origin)\(route.basePath)/…")
         }
-        if let adminPort = recorder.adminPort { print("  metrics on http://\(admin?.host ?? "127.0.0.1"):\(adminPort)/metrics") }
+        if let adminPort = recorder.adminPort { say("  metrics on http://\(admin?.host ?? "127.0.0.1"):\(adminPort)/metrics") }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await recorder.run() }
             let signal = await SignalWaiter.wait()
-            print("\(signal): draining (up to \(drainTimeout) s)…")
+            say("\(signal): draining (up to \(drainTimeout) s)…")
             await recorder.shutdown(gracePeriod: .milliseconds(Int64(drainTimeout * 1000)))
             try await group.waitForAll()
         }

@@ -11,7 +11,8 @@ import anthropic
 import openai
 import pytest
 
-from harness import ANALYZE_CASSETTE, DEMO_CASSETTE, REPO, anthropic_client, openai_client
+from harness import ANALYZE_CASSETTE, DEMO_CASSETTE, REPO, Listening, anthropic_client, openai_client
+from proxies import Recorder
 from replay_server import ReplayServer, tapedeck_binary
 
 # The first attempt for each model fails with an error its SDK retries; every later one is healthy.
@@ -96,15 +97,59 @@ def flaky(flaky_server: ReplayServer) -> ReplayServer:
     return flaky_server
 
 
+@pytest.fixture(scope="session")
+def analyze_recorder(binary: Path, server_logs: Path, analyze_server: ReplayServer) -> Iterator[Recorder]:
+    """`tapedeck record` in front of the analyze server, recording into a throwaway cassette."""
+    recorder = Recorder(binary, server_logs, "analyze-recorder", analyze_server.url,
+                        server_logs / "analyze-recorder.jsonl")
+    recorder.start()
+    try:
+        yield recorder
+    finally:
+        recorder.kill()
+
+
+# Tests marked `@through` run twice: the client talks to the analyze server directly, then through
+# a recorder in front of it; the server's ledger sees the same attempts either way.
+VIAS = ["direct", "recorder"]
+
+
 @pytest.fixture
-def oai(analyze: ReplayServer) -> Iterator[openai.OpenAI]:
+def via(request: pytest.FixtureRequest, analyze: ReplayServer) -> Listening:
+    """Where clients send: the analyze server itself unless a test is parametrized with `recorder`."""
+    if getattr(request, "param", "direct") == "direct":
+        return analyze
+    return request.getfixturevalue("analyze_recorder")
+
+
+@pytest.fixture(scope="session")
+def demo_recorder(binary: Path, server_logs: Path, demo_server: ReplayServer) -> Iterator[Recorder]:
+    """`tapedeck record` in front of the demo server."""
+    recorder = Recorder(binary, server_logs, "demo-recorder", demo_server.url, server_logs / "demo-recorder.jsonl")
+    recorder.start()
+    try:
+        yield recorder
+    finally:
+        recorder.kill()
+
+
+@pytest.fixture
+def demo_via(request: pytest.FixtureRequest, demo: ReplayServer) -> Listening:
+    """Where tool-call clients send: the demo server, or a recorder in front of it."""
+    if getattr(request, "param", "direct") == "direct":
+        return demo
+    return request.getfixturevalue("demo_recorder")
+
+
+@pytest.fixture
+def oai(via: Listening) -> Iterator[openai.OpenAI]:
     """An OpenAI client for the analyze-demo server (under `/openai`), no retries."""
-    with openai_client(analyze) as client:
+    with openai_client(via) as client:
         yield client
 
 
 @pytest.fixture
-def ant(analyze: ReplayServer) -> Iterator[anthropic.Anthropic]:
+def ant(via: Listening) -> Iterator[anthropic.Anthropic]:
     """An Anthropic client for the analyze-demo server (under `/anthropic`), no retries."""
-    with anthropic_client(analyze) as client:
+    with anthropic_client(via) as client:
         yield client

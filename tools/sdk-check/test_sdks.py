@@ -15,21 +15,27 @@ import httpx2
 import openai
 import pytest
 
+from conftest import VIAS
 from calls import CHAT, MESSAGES, RESPONSES, SURFACES, Surface, anthropic_arguments, chat_messages
 from cassette import Cassette, Recording
-from harness import ANALYZE_CASSETTE, DEMO_CASSETTE, anthropic_client, openai_client
+from harness import ANALYZE_CASSETTE, DEMO_CASSETTE, Listening, anthropic_client, openai_client
 from replay_server import ReplayServer
 
 ANALYZE = Cassette(ANALYZE_CASSETTE)
 DEMO = Cassette(DEMO_CASSETTE)
 GPT = "gpt-4o"
 CLAUDE = "claude-sonnet-4-6"
-PROMPTS = [recording.prompt for recording in ANALYZE.of_model(GPT)]
+# The complete gpt-4o recordings (analyze-demo also holds a truncated `incident` one, for `analyze`).
+PROMPTS = [recording.prompt for recording in ANALYZE.of_model(GPT) if recording.ending == "complete"]
 # The sentence Anthropic answers a prefill with on models that reject it (provider-wire-formats.md).
 PREFILL_SENTENCE = "This model does not support assistant message prefill. The conversation must end with a user message."
 
 modes = pytest.mark.parametrize("stream", [False, True], ids=["body", "stream"])
 surfaces = pytest.mark.parametrize("surface", SURFACES, ids=str)
+# Run a test with its clients sent to the server directly and through `tapedeck record` in front of
+# it (conftest.py): the recorder relays untouched, so every assertion must hold both ways.
+through = pytest.mark.parametrize("via", VIAS, indirect=True)
+demo_through = pytest.mark.parametrize("demo_via", VIAS, indirect=True)
 
 
 def each(recordings: list[Recording]) -> pytest.MarkDecorator:
@@ -60,6 +66,7 @@ def second_text_event(pieces: list[str]) -> int:
 # --- Recorded answers, both modes -------------------------------------------------------------
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
+@through
 def test_chat_completion_body_has_the_recorded_text_and_usage(analyze: ReplayServer, oai: openai.OpenAI, prompt: str) -> None:
     recording = ANALYZE.find(GPT, prompt)
     expected = recording.answer()
@@ -75,6 +82,7 @@ def test_chat_completion_body_has_the_recorded_text_and_usage(analyze: ReplaySer
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
+@through
 def test_chat_completion_stream_replays_every_recorded_chunk(analyze: ReplayServer, oai: openai.OpenAI, prompt: str) -> None:
     recording = ANALYZE.find(GPT, prompt)
     expected = recording.answer()
@@ -93,6 +101,7 @@ def test_chat_completion_stream_replays_every_recorded_chunk(analyze: ReplayServ
     assert attempt["frames_sent"] == len(recording.events)
 
 
+@through
 def test_chat_stream_helper_accumulates_the_recorded_completion(analyze: ReplayServer, oai: openai.OpenAI) -> None:
     recording = ANALYZE.find(GPT, PROMPTS[1])
     expected = recording.answer()
@@ -105,6 +114,7 @@ def test_chat_stream_helper_accumulates_the_recorded_completion(analyze: ReplayS
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
+@through
 def test_responses_body_has_the_recorded_text_and_usage(analyze: ReplayServer, oai: openai.OpenAI, prompt: str) -> None:
     recording = ANALYZE.find(GPT, prompt)
     expected = recording.answer()
@@ -120,6 +130,7 @@ def test_responses_body_has_the_recorded_text_and_usage(analyze: ReplayServer, o
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
+@through
 def test_responses_stream_has_the_recorded_text_and_usage(analyze: ReplayServer, oai: openai.OpenAI, prompt: str) -> None:
     recording = ANALYZE.find(GPT, prompt)
     expected = recording.answer()
@@ -137,6 +148,7 @@ def test_responses_stream_has_the_recorded_text_and_usage(analyze: ReplayServer,
     check_attempt(attempt, endpoint=RESPONSES.endpoint, model=GPT, stream=True, match="loose", interaction=recording.id)
 
 
+@through
 def test_responses_stream_helper_gives_the_recorded_final_response(analyze: ReplayServer, oai: openai.OpenAI) -> None:
     recording = ANALYZE.find(GPT, PROMPTS[1])
     with oai.responses.stream(model=GPT, instructions=recording.system, input=recording.prompt) as events:
@@ -146,6 +158,7 @@ def test_responses_stream_helper_gives_the_recorded_final_response(analyze: Repl
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
 @modes
+@through
 def test_anthropic_message_has_the_recorded_text_and_usage(analyze: ReplayServer, ant: anthropic.Anthropic,
                                                            prompt: str, stream: bool) -> None:
     recording = ANALYZE.find(CLAUDE, prompt)
@@ -171,6 +184,7 @@ def test_anthropic_message_has_the_recorded_text_and_usage(analyze: ReplayServer
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["capital", "retries"])
 @modes
+@through
 def test_anthropic_sdk_asking_gpt_4o_gets_the_gpt_4o_recording(analyze: ReplayServer, ant: anthropic.Anthropic,
                                                                prompt: str, stream: bool) -> None:
     recording = ANALYZE.find(GPT, prompt)
@@ -220,10 +234,11 @@ def test_tool_recording_is_a_single_function_call() -> None:
 
 
 @modes
-def test_chat_completion_tool_call_has_the_recorded_id_name_and_arguments(demo: ReplayServer, stream: bool) -> None:
+@demo_through
+def test_chat_completion_tool_call_has_the_recorded_id_name_and_arguments(demo: ReplayServer, demo_via: Listening, stream: bool) -> None:
     [call] = TOOL_RECORDING.answer().tool_calls
     request = {"model": GPT, "messages": TOOL_RECORDING.request["messages"], "tools": TOOL_RECORDING.request["tools"]}
-    with openai_client(demo) as client:
+    with openai_client(demo_via) as client:
         if stream:
             with client.chat.completions.stream(**request) as events:
                 completion = events.get_final_completion()
@@ -243,10 +258,11 @@ def responses_tools(recording: Recording) -> list[dict[str, Any]]:
 
 
 @modes
-def test_responses_function_call_has_the_recorded_call_id_name_and_arguments(demo: ReplayServer, stream: bool) -> None:
+@demo_through
+def test_responses_function_call_has_the_recorded_call_id_name_and_arguments(demo: ReplayServer, demo_via: Listening, stream: bool) -> None:
     [call] = TOOL_RECORDING.answer().tool_calls
     request = {"model": GPT, "input": TOOL_RECORDING.prompt, "tools": responses_tools(TOOL_RECORDING)}
-    with openai_client(demo) as client:
+    with openai_client(demo_via) as client:
         if stream:
             with client.responses.stream(**request) as events:
                 response = events.get_final_response()
@@ -263,9 +279,10 @@ def anthropic_tools(recording: Recording) -> list[dict[str, Any]]:
              "input_schema": tool["function"]["parameters"]} for tool in recording.request["tools"]]
 
 
-def test_anthropic_tool_use_has_the_recorded_id_name_and_input(demo: ReplayServer) -> None:
+@demo_through
+def test_anthropic_tool_use_has_the_recorded_id_name_and_input(demo: ReplayServer, demo_via: Listening) -> None:
     [call] = TOOL_RECORDING.answer().tool_calls
-    with anthropic_client(demo) as client:
+    with anthropic_client(demo_via) as client:
         message = client.messages.create(model=GPT, max_tokens=1024, tools=anthropic_tools(TOOL_RECORDING),
                                          messages=[{"role": "user", "content": TOOL_RECORDING.prompt}])
     assert message.stop_reason == "tool_use"
@@ -274,11 +291,12 @@ def test_anthropic_tool_use_has_the_recorded_id_name_and_input(demo: ReplayServe
 
 
 @modes
-def test_anthropic_rendering_of_a_recording_without_usage_still_carries_usage(demo: ReplayServer, stream: bool) -> None:
+@demo_through
+def test_anthropic_rendering_of_a_recording_without_usage_still_carries_usage(demo: ReplayServer, demo_via: Listening, stream: bool) -> None:
     [call] = TOOL_RECORDING.answer().tool_calls
     request = {"model": GPT, "max_tokens": 1024, "tools": anthropic_tools(TOOL_RECORDING),
                "messages": [{"role": "user", "content": TOOL_RECORDING.prompt}]}
-    with anthropic_client(demo) as client:
+    with anthropic_client(demo_via) as client:
         if stream:
             with client.messages.stream(**request) as events:
                 message = events.get_final_message()
@@ -288,6 +306,7 @@ def test_anthropic_rendering_of_a_recording_without_usage_still_carries_usage(de
     assert message.usage is not None
 
 
+@through
 def test_chat_stream_without_include_usage_has_a_choice_in_every_chunk(analyze: ReplayServer, oai: openai.OpenAI) -> None:
     recording = ANALYZE.find(GPT, PROMPTS[0])
     chunks = list(oai.chat.completions.create(model=GPT, messages=chat_messages(recording), stream=True))

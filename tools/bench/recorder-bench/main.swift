@@ -70,6 +70,10 @@ let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis),
 let pacedUpstream = try await BenchUpstream.start(shape: paced)
 let pacedPort = pacedUpstream.localAddress?.port ?? 0
 let pacedRecorder = try RecorderProcess(upstreamPort: pacedPort, cassette: scratch.appendingPathComponent("paced.sqlite").path)
+if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
+    say("recorder child pid \(pacedRecorder.process.processIdentifier)")
+    try await Task.sleep(for: .seconds(Int(pause) ?? 3))
+}
 say("\n== added latency per frame (\(intervalMillis) ms between frames, stream starts spread over one stream's length) ==")
 say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed  recorder CPU µs/frame")
 for count in streamCounts {

@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Analysis",
             dependencies: [
-                "Dialects", "Faults", "Replay", "Routing",
+                "SSE", "Dialects", "Faults", "Replay", "Routing",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +117,18 @@ let package = Package(
         .executableTarget(
             name: "cassette-bench", dependencies: ["Cassettes", "Dialects", "SSE"], path: "tools/bench/cassette-bench"
         ),
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "RouterGateway", "Routing", "SSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "tools/bench/gateway-bench"
+        ),
         // A child process for the crash test: writes interactions until it is killed.
         .executableTarget(
             name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"
@@ -168,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "RouterGatewayTests",
             dependencies: [
-                "RouterGateway", "Routing", "Dialects", "SSE",
+                "RouterGateway", "Routing", "Dialects", "SSE", "Replay", "Faults",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -24,9 +24,6 @@ final class ClientHangupWatch: @unchecked Sendable {
         lock.withLock { action = nil }
     }
 
-    /// True once the client has gone away.
-    var isHungUp: Bool { lock.withLock { hungUp } }
-
     fileprivate func hangUp() {
         let pending: (@Sendable () -> Void)? = lock.withLock {
             hungUp = true

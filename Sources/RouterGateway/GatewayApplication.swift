@@ -14,7 +14,7 @@ public func buildGatewayApplication(
     router: Routing.Router, settings: GatewaySettings = GatewaySettings(), logger: Logger = Logger(label: "tapedeck.gateway"),
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let responder = GatewayResponder(router: router, settings: settings, logger: logger)
+    let responder = GatewayResponder(router: router, settings: settings)
     let routes = Hummingbird.Router(context: GatewayRequestContext.self)
     routes.get("/health") { _, _ -> Response in
         Response(

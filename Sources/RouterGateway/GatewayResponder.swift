@@ -2,7 +2,6 @@ import Dialects
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import Routing
 
@@ -11,7 +10,6 @@ import Routing
 struct GatewayResponder: Sendable {
     let router: Routing.Router
     let settings: GatewaySettings
-    let logger: Logger
 
     func respond(to request: Request, context: GatewayRequestContext, endpoint: ClientEndpoint) async throws -> Response {
         let body: ByteBuffer

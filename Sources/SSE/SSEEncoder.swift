@@ -14,17 +14,21 @@ public struct SSEEncoder: Sendable {
 
     /// The bytes of one event block, blank line included.
     public func encode(_ event: SSEEvent) -> [UInt8] {
-        var text = ""
-        if event.type != "message" || namesMessageEvents {
-            text += "event: \(event.type)\(lineEnding)"
+        // Built as bytes: this runs for every event a router or replay server writes.
+        let ending = Array(lineEnding.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(event.data.utf8.count + 16)
+        func line(_ field: String, _ value: some Collection<UInt8>) {
+            bytes.append(contentsOf: field.utf8)
+            bytes.append(contentsOf: value)
+            bytes.append(contentsOf: ending)
         }
-        if let id = event.id { text += "id: \(id)\(lineEnding)" }
-        if let retry = event.retry { text += "retry: \(retry)\(lineEnding)" }
-        for line in Self.lines(of: event.data) {
-            text += "data: \(line)\(lineEnding)"
-        }
-        text += lineEnding
-        return Array(text.utf8)
+        if event.type != "message" || namesMessageEvents { line("event: ", event.type.utf8) }
+        if let id = event.id { line("id: ", id.utf8) }
+        if let retry = event.retry { line("retry: ", String(retry).utf8) }
+        Self.forEachLine(of: event.data) { line("data: ", $0) }
+        bytes.append(contentsOf: ending)
+        return bytes
     }
 
     /// The bytes of a comment block (a keep-alive), blank line included.
@@ -40,22 +44,23 @@ public struct SSEEncoder: Sendable {
         return bytes
     }
 
-    /// Splits data at every CR, LF or CRLF, as a parser would rejoin it with LF.
-    private static func lines(of data: String) -> [Substring] {
-        var result: [Substring] = []
-        var start = data.startIndex
+    /// Calls `body` with each line of data split at every CR, LF or CRLF, as a parser would
+    /// rejoin it with LF.
+    private static func forEachLine(of data: String, _ body: (Substring.UTF8View) -> Void) {
+        let utf8 = data.utf8
+        var start = utf8.startIndex
         var index = start
-        while index < data.endIndex {
-            let character = data[index]
-            if character == "\n" || character == "\r" || character == "\r\n" {
-                result.append(data[start..<index])
-                index = data.index(after: index)
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == 0x0A || byte == 0x0D {
+                body(data[start..<index].utf8)
+                let next = utf8.index(after: index)
+                index = byte == 0x0D && next < utf8.endIndex && utf8[next] == 0x0A ? utf8.index(after: next) : next
                 start = index
             } else {
-                index = data.index(after: index)
+                index = utf8.index(after: index)
             }
         }
-        result.append(data[start..<data.endIndex])
-        return result
+        body(data[start..<utf8.endIndex].utf8)
     }
 }

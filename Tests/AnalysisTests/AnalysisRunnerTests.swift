@@ -19,7 +19,11 @@ struct AnalysisRunnerTests {
         let server = try await ReplayServer.start(configuration: .init(host: "127.0.0.1", port: 0), responder: service, logger: logger)
         let transport = HTTPUpstreamTransport(logger: logger)
         let path = Fixtures.url("routers/\(router)").path
-        let config = try RouterConfigLoader.load(contentsOf: URL(fileURLWithPath: path), environment: [:]).config
+        var config = try RouterConfigLoader.load(contentsOf: URL(fileURLWithPath: path), environment: [:]).config
+        // No scenario here stalls: generous timeouts keep a loaded machine from failing over early.
+        config.settings.timeout = .seconds(30)
+        config.settings.streamFirstTokenTimeout = .seconds(30)
+        config.settings.streamIdleTimeout = .seconds(30)
         let target = RouterTarget(config: config, configPath: path, upstreamPort: server.port, transport: transport, logger: logger)
         let runner = AnalysisRunner(target: target, replay: service, options: AnalysisOptions(deadline: .seconds(10), apiKey: config.masterKey))
         let result: Result<AnalysisReport, any Error>

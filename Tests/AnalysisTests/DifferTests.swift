@@ -134,6 +134,46 @@ struct DifferTests {
         #expect(Differ.compare(stream: stream, nonStream: nonStream).map(\.code) == [.modelAttributionMismatch])
     }
 
+    @Test("a stream that lost only its terminator, with the whole answer, is not a truncated success")
+    func droppedTerminatorOnly() {
+        var stream = Runs.soundStream()
+        stream.attempts = [Runs.answered(stream: true)]
+        stream.attempts[0].ending = .truncated
+        var nonStream = Runs.soundNonStream()
+        nonStream.attempts = [Runs.answered(stream: false)]
+        #expect(Differ.compare(stream: stream, nonStream: nonStream).isEmpty)
+        stream.outcome.text = "Paris is the capital"
+        #expect(Differ.compare(stream: stream, nonStream: nonStream).map(\.code) == [.truncatedSuccess])
+    }
+
+    @Test("reporting the requested group is fine while the primary answered, misattribution after a fallback")
+    func groupAlias() {
+        let context = ScenarioContext(requestedModel: "chat")
+        var stream = Runs.soundStream()
+        var nonStream = Runs.soundNonStream()
+        for index in stream.attempts.indices { stream.attempts[index].model = "primary" }
+        stream.attempts = [Runs.answered("primary", stream: true)]
+        nonStream.attempts = [Runs.answered("primary", stream: false)]
+        stream.outcome.model = "chat"
+        nonStream.outcome.model = "chat"
+        #expect(Differ.compare(stream: stream, nonStream: nonStream, context: context).isEmpty)
+        stream = Runs.soundStream()
+        nonStream = Runs.soundNonStream()
+        stream.outcome.model = "chat"
+        nonStream.outcome.model = "chat"
+        #expect(Differ.compare(stream: stream, nonStream: nonStream, context: context).map(\.code)
+                == [.modelAttributionMismatch, .modelAttributionMismatch])
+    }
+
+    @Test("a stream that failed over where non-stream retried and recovered is a divergence of targets")
+    func streamFailedOverAlone() {
+        var nonStream = Runs.soundNonStream()
+        nonStream.attempts = [Runs.failed(stream: false), Runs.answered("primary", stream: false)]
+        nonStream.outcome.model = "primary"
+        let codes = Differ.compare(stream: Runs.soundStream(), nonStream: nonStream).map(\.code)
+        #expect(codes.first == .fallbackTargetsDiffer)
+    }
+
     @Test("every finding code has a mutation that produces it")
     func everyCodeCovered() {
         #expect(Set(Self.mutations.map(\.code)) == Set(FindingCode.allCases))

@@ -83,12 +83,32 @@ struct AnalyzeCommandTests {
         #expect(!((attempts["stream"] as? [Any]) ?? []).isEmpty, "the replay server saw the gateway's upstream requests")
     }
 
+    @Test("--incident replays a recorded session in both modes: the primary fails as recorded, then the fallback answers")
+    func incident() throws {
+        let reports = Self.temporaryDirectory()
+        let result = try TapedeckProcess.run([
+            "analyze", "--incident", "incident-2025-11-20", "--router", "fixtures/routers/analyze-demo.yaml",
+            "--report", reports.path, "--format", "json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let scenario = try #require((try Self.report(in: reports)["scenarios"] as? [[String: Any]])?.first)
+        #expect(scenario["name"] as? String == "incident-incident-2025-11-20")
+        let attempts = try #require(scenario["attempts"] as? [String: [[String: Any]]])
+        for mode in ["stream", "non_stream"] {
+            let tried = attempts[mode]?.map { $0["model"] as? String } ?? []
+            #expect(tried.first == "gpt-4o" && tried.last == "claude-sonnet-4-6", "\(mode): \(tried)")
+            #expect(attempts[mode]?.first?["fault"] as? String == "cut:after=6")
+        }
+        #expect((scenario["findings"] as? [Any])?.isEmpty == true)
+    }
+
     @Test("bad inputs are one clear sentence and a non-zero exit", arguments: [
         (["analyze", "--cassette", "nope.jsonl"], "nope.jsonl does not exist."),
         (["analyze", "--scenarios", "fixtures/routers/analyze-demo.yaml"], "missing the `scenarios` list"),
         (["analyze", "--modes", "sideways"], "unknown mode `sideways`"),
         (["analyze", "--target", "http://127.0.0.1:9", "--concurrency", "2"], "--concurrency must be 1 with --target"),
         (["analyze", "--target", "http://127.0.0.1:9", "--matrix", "standard"], "--matrix standard needs --router CONFIG"),
+        (["analyze", "--incident", "nope"], "--incident nope: the cassette has no session nope (sessions: incident-2025-11-20)."),
     ])
     func badInputs(arguments: [String], message: String) throws {
         let result = try TapedeckProcess.run(arguments)

@@ -49,19 +49,31 @@ private func withCanonicalArguments(_ outcome: Outcome) -> Outcome {
 private let builtOutcomes: [Outcome] = [
     Outcome(dialect: .anthropicMessages, model: "claude-sonnet-4-5", text: "Hi.", finishReason: .stop,
             usage: Usage(inputTokens: 3, outputTokens: 2), terminated: true),
-    Outcome(dialect: .anthropicMessages, text: "No usage and no model here, only words.", finishReason: .stop, terminated: true),
+    // Anthropic always reports usage: an outcome without it is rendered (and read back) as zero tokens.
+    Outcome(dialect: .anthropicMessages, text: "No model here, only words.", finishReason: .stop,
+            usage: Usage(inputTokens: 0, outputTokens: 0), terminated: true),
     Outcome(dialect: .anthropicMessages, model: "claude-haiku-4-5",
             toolCalls: [ToolCall(id: "toolu_A", name: "lookup", arguments: #"{"limit":5,"q":"tapedeck"}"#),
                         ToolCall(id: "toolu_B", name: "noop", arguments: "{}")],
             finishReason: .toolCalls, usage: Usage(inputTokens: 100, outputTokens: 40), terminated: true),
     Outcome(dialect: .anthropicMessages, model: "m", text: "Ünïcödé — 日本語のテキスト 🎉\nline two\r\n\ttabbed \"quoted\" \\ backslash",
             finishReason: .length, usage: Usage(inputTokens: 1, outputTokens: 0), terminated: true),
-    Outcome(dialect: .anthropicMessages, model: "m", text: String(repeating: "x", count: 200), finishReason: .contentFilter, terminated: true),
+    Outcome(dialect: .anthropicMessages, model: "m", text: String(repeating: "x", count: 200), finishReason: .contentFilter,
+            usage: Usage(inputTokens: 7, outputTokens: 50), terminated: true),
     Outcome(dialect: .anthropicMessages, model: "m", text: "", finishReason: .stop, usage: Usage(inputTokens: 5, outputTokens: 0), terminated: true),
 ]
 
 @Suite("Anthropic Messages dialect")
 struct AnthropicMessagesTests {
+    @Test("an outcome without usage is rendered with zero usage, as Anthropic always reports it")
+    func usageAlwaysPresent() throws {
+        let outcome = Outcome(dialect: .anthropicMessages, model: "m", text: "hi", finishReason: .stop, terminated: true)
+        let codec = AnthropicMessagesCodec()
+        #expect(codec.body(for: outcome)["usage"] == ["input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0])
+        let start = try JSONValue.parse(codec.streamEvents(for: outcome)[0].data)
+        #expect(start["message"]?["usage"]?["output_tokens"] == 0)
+    }
+
     // MARK: Fixtures
 
     @Test("Every fixture decodes to its outcomes.json entry", arguments: fixtureNames())

@@ -349,3 +349,16 @@ struct OpenAIResponsesTests {
         #expect(!simple.endsWithAssistantPrefill)
     }
 }
+
+@Suite("Responses in-band error numbering")
+struct ResponsesErrorNumberingTests {
+    @Test("an error event injected mid-stream continues the sequence numbers")
+    func continuesNumbering() throws {
+        let codec = OpenAIResponsesCodec()
+        let sent = [SSEEvent(type: "response.created", data: #"{"type":"response.created","sequence_number":0}"#),
+                    SSEEvent(type: "response.output_text.delta", data: #"{"type":"response.output_text.delta","sequence_number":7,"delta":"x"}"#)]
+        let event = codec.inBandErrorEvent(kind: .overloaded, message: nil, after: sent)
+        #expect(try JSONValue.parse(event.data)["sequence_number"] == 8)
+        #expect(try JSONValue.parse(codec.inBandErrorEvent(kind: .overloaded, message: nil, after: []).data)["sequence_number"] == 0)
+    }
+}

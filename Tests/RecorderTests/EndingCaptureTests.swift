@@ -27,7 +27,7 @@ struct EndingScenario: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 }
 
-@Suite("Every ending is captured")
+@Suite("Every ending is captured", .serialized)
 struct EndingCaptureTests {
     static let openAIPath = "/v1/chat/completions"
     static let openAIBody = #"{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"stream":true}"#
@@ -122,8 +122,8 @@ struct EndingCaptureTests {
 
     @Test("the client sees the upstream's fault and the cassette records its ending", arguments: scenarios)
     func scenario(_ scenario: EndingScenario) async throws {
-        // Long enough that a loaded machine never trips it by accident; the stall cases wait it out.
-        let harness = try await RecorderHarness(configure: { $0.idleTimeout = .milliseconds(1500) }, script: scenario.script)
+        // Long enough for a loaded CI machine; the stall scripts wait until the recorder gives up.
+        let harness = try await RecorderHarness(configure: { $0.idleTimeout = .seconds(2) }, script: scenario.script)
         defer { harness.remove() }
         let client = try await harness.send(scenario.path, body: scenario.body)
         #expect(client.status == scenario.clientStatus)

@@ -9,7 +9,7 @@ import SSE
 import Testing
 
 /// `tapedeck serve` (the replay server, in process) as the provider behind the recorder.
-@Suite("Round trip through the replay server")
+@Suite("Round trip through the replay server", .serialized)
 struct RoundTripTests {
     static let quiet: Logger = {
         var logger = Logger(label: "test.replay")
@@ -97,7 +97,8 @@ struct RoundTripTests {
     @Test("every fault the replay server injects is recorded with its ending, the frames before it intact", arguments: faultCases)
     func injectedFault(_ fault: FaultCase) async throws {
         let (library, server) = try await Self.startReplay("cassettes/demo.jsonl")
-        let harness = try await Self.recorder(before: server, idleTimeout: .milliseconds(1500))
+        // Longer than any gap of a loaded CI machine, shorter than the 5 s stall it must detect.
+        let harness = try await Self.recorder(before: server, idleTimeout: .seconds(2))
         defer { harness.remove() }
         let original = try #require(library.recordings.first { $0.id == "demo-openai-paris" }?.interaction)
         let reply = try await harness.send(

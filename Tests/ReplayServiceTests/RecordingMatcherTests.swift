@@ -81,6 +81,21 @@ struct RecordingMatcherTests {
         #expect(match.remainder == " of France is Paris.")
     }
 
+    @Test("a request whose system prompt extends the recorded one still matches loosely")
+    func extendedSystemPrompt() {
+        var matcher = RecordingMatcher(library: Self.library)
+        let body = Self.chat([
+            ["role": "system", "content": "You are a concise assistant.\nContinue the answer below without repeating it."],
+            ["role": "user", "content": "What is the capital of France?"],
+            ["role": "assistant", "content": "The capital of"],
+        ])
+        let match = matcher.match(IncomingRequest(dialect: .openAIChat, target: "/v1/chat/completions", body: body))
+        #expect(match.kind == .loose)
+        #expect(match.remainder == " France is Paris.")
+        let other = Self.chat([["role": "system", "content": "You are verbose."], ["role": "user", "content": "What is the capital of France?"]])
+        #expect(matcher.match(IncomingRequest(dialect: .openAIChat, target: "/v1/chat/completions", body: other)).kind == .miss)
+    }
+
     @Test("another dialect asking the same model and conversation matches loosely")
     func crossDialect() {
         var matcher = RecordingMatcher(library: Self.library)
@@ -131,11 +146,34 @@ struct AnswerBuilderTests {
 
     @Test("same dialect and mode replays the recorded frames exactly")
     func frameExact() throws {
-        let (response, _) = answer(.openAIChat, "/v1/chat/completions", RecordingMatcherTests.chat(RecordingMatcherTests.paris))
+        let (response, _) = answer(.openAIChat, "/v1/chat/completions",
+                                   RecordingMatcherTests.chat(RecordingMatcherTests.paris, extra: ["stream_options": ["include_usage": true]]))
         guard case .stream(let stream) = response else { Issue.record("expected a stream"); return }
         let recording = try #require(Self.library.recordings.first { $0.id == "demo-openai-paris" })
         guard case .frames(let frames) = recording.interaction.content else { Issue.record("expected frames"); return }
         #expect(stream.frames == frames)
+    }
+
+    @Test("an OpenAI stream request that did not ask for usage gets no usage chunk, as OpenAI sends it")
+    func usageChunkOnlyWhenAsked() {
+        let (response, _) = answer(.openAIChat, "/v1/chat/completions", RecordingMatcherTests.chat(RecordingMatcherTests.paris))
+        guard case .stream(let stream) = response else { Issue.record("expected a stream"); return }
+        #expect(!stream.frames.contains(where: AnswerBuilder.isUsageChunk))
+        #expect(stream.frames.count == 10, "the recording's 11 frames without its usage chunk")
+    }
+
+    @Test("a recording that broke off is never rendered as a complete answer in the other mode")
+    func brokenRecordingStaysBroken() {
+        let body = RecordingMatcherTests.chat([["role": "system", "content": "You are a concise assistant."],
+                                               ["role": "user", "content": "Why do gateways break?"]], stream: false)
+        let (response, _) = answer(.openAIChat, "/v1/chat/completions", body)
+        guard case .body(let whole) = response else { Issue.record("expected a body"); return }
+        #expect(whole.status == 502)
+        #expect(outcome(response, .openAIChat).error?.kind == .connection)
+        let (stream, _) = answer(.anthropicMessages, "/v1/messages", JSONWriter.bytes([
+            "model": "gpt-4o-mini", "system": "You are a concise assistant.", "max_tokens": 50, "stream": true,
+            "messages": [["role": "user", "content": "Why do gateways break?"]]]))
+        #expect(!outcome(stream, .anthropicMessages).terminated)
     }
 
     @Test("a non-stream request for a stream recording gets the accumulated body", arguments: Dialect.allCases)

@@ -41,7 +41,7 @@ struct LiveReplay {
         var reply = Reply()
         let start = ContinuousClock.now
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             reply.status = Int(response.status.code)
             reply.headers = response.headers.map { HTTPField($0.name.lowercased(), $0.value) }
             for try await buffer in response.body { reply.bytes += Array(buffer.readableBytesView) }

@@ -158,6 +158,14 @@ struct SSEEncoderTests {
         #expect(SSEParser.parse(bytes).compactMap(\.event) == events)
     }
 
+    @Test("data is split into lines at every CR, LF and CRLF, byte for byte")
+    func multiLineData() {
+        let event = SSEEvent(type: "x", data: "a\nb\r\nc\rd\r\r\né\n", id: "1")
+        let text = String(decoding: SSEEncoder(lineEnding: "\r\n", namesMessageEvents: true).encode(event), as: UTF8.self)
+        #expect(text == "event: x\r\nid: 1\r\ndata: a\r\ndata: b\r\ndata: c\r\ndata: d\r\ndata: \r\ndata: é\r\ndata: \r\n\r\n")
+        #expect(SSEParser.parse(Array(text.utf8)).first?.event?.data == "a\nb\nc\nd\n\né\n")
+    }
+
     @Test("a comment block is a keep-alive frame")
     func comment() {
         let frames = SSEParser.parse(SSEEncoder().comment(" ping"))

@@ -34,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEFAULT_VERSION = "1.85.0"
 DEFAULT_SCENARIOS = HERE / "scenarios.yaml"
+# The recordings the replay server answers from; scenarios.yaml asks for their models and conversations.
+DEFAULT_CASSETTE = REPO / "fixtures" / "cassettes" / "analyze-demo.jsonl"
 HARNESS_FAILED = 2
 
 # The upstream key LiteLLM sends to the replay server: a placeholder, never a real secret.
@@ -44,6 +46,11 @@ UPSTREAM_KEY = "sk-tapedeck-upstream-placeholder"
 # both modes see a timeout under the same fault.
 STREAM_TIMEOUT_SECONDS = 5
 TIMEOUT_SECONDS = 10
+
+# How long the analyzer's client waits before it calls a run a hang. A stalled non-stream request
+# legitimately takes two timed-out attempts plus a fallback (about 21 s with the values above),
+# longer than the analyzer's default of 20 s, so the harness gives the proxy a minute.
+CLIENT_DEADLINE_SECONDS = 60
 
 
 class HarnessError(Exception):
@@ -60,19 +67,22 @@ class Deployment:
     note: str
 
 
-# The groups clients ask for. Upstream model names are the ones the replay server serves.
+# The groups clients ask for. Upstream model names are the ones recorded in the analyzer's cassette
+# (fixtures/cassettes/analyze-demo.jsonl), so the replay server can answer every deployment.
 DEPLOYMENTS = [
-    Deployment("chat", "openai", "gpt-4o-mini", "primary; falls back across providers to claude"),
-    Deployment("claude", "anthropic", "claude-sonnet-4-6", "rejects assistant prefill when a scenario says so; no fallbacks of its own"),
-    Deployment("haiku", "anthropic", "claude-3-5-haiku-20241022", "accepts prefill; falls back to claude"),
+    Deployment("chat", "openai", "gpt-4o", "primary; falls back across providers to claude"),
+    Deployment("claude", "anthropic", "claude-sonnet-4-6", "no fallbacks of its own (per-request fallbacks only)"),
+    Deployment("claude-fb", "anthropic", "claude-sonnet-4-6", "the same model with a fallback: to chat"),
     Deployment("gemini", "gemini", "gemini-2.5-flash", "a deferred-error provider; falls back to chat"),
 ]
 
 # Router-level fallbacks. `claude` has none on purpose: scenarios that give it per-request
 # `fallbacks` then show whether the streaming path sees them or falls back to nothing.
+# `claude-fb` and `gemini` fall back to the OpenAI group, whose continuation requests keep the
+# recorded conversation as their prefix (README: the replay matcher and continuations).
 FALLBACKS = [
     {"chat": ["claude"]},
-    {"haiku": ["claude"]},
+    {"claude-fb": ["chat"]},
     {"gemini": ["chat"]},
 ]
 
@@ -93,10 +103,14 @@ def api_base(provider: str, upstream_port: int) -> str:
     }[provider]
 
 
-def build_config(upstream_port: int, master_key: str) -> dict:
-    """The LiteLLM proxy config for a replay server on `upstream_port`, as plain data."""
+def build_config(upstream_port: int, master_key: str, deployments: list[Deployment] = DEPLOYMENTS,
+                 fallbacks: list[dict] = FALLBACKS) -> dict:
+    """The LiteLLM proxy config for a replay server on `upstream_port`, as plain data.
+
+    `deployments` and `fallbacks` default to the groups the scenarios use; probe.py passes its own.
+    """
     model_list = []
-    for deployment in DEPLOYMENTS:
+    for deployment in deployments:
         model_list.append({
             "model_name": deployment.group,
             "litellm_params": {
@@ -115,7 +129,7 @@ def build_config(upstream_port: int, master_key: str) -> dict:
             # A failing deployment must not be cooled down between scenarios: every group has one.
             "allowed_fails": 1000,
             "cooldown_time": 0,
-            "fallbacks": FALLBACKS,
+            "fallbacks": fallbacks,
         },
         "litellm_settings": {
             "drop_params": True,
@@ -229,6 +243,17 @@ def tapedeck_command(option: str | None) -> list[str]:
     return ["swift", "run", "--package-path", str(REPO), "-c", "release", "tapedeck"]
 
 
+def analyzer_command(args: argparse.Namespace, url: str, master_key: str, upstream_port: int, report: Path) -> list[str]:
+    """The `tapedeck analyze` invocation against the proxy; extra arguments after `--` come last."""
+    command = tapedeck_command(args.tapedeck) + [
+        "analyze", "--target", url, "--target-key", master_key, "--upstream-port", str(upstream_port),
+        "--cassette", str(Path(args.cassette).resolve()), "--scenarios", str(Path(args.scenarios).resolve()),
+        "--report", str(report)]
+    if not any(arg == "--deadline" or arg.startswith("--deadline=") for arg in args.analyzer_args):
+        command += ["--deadline", str(CLIENT_DEADLINE_SECONDS)]
+    return command + list(args.analyzer_args)
+
+
 def litellm_env() -> dict[str, str]:
     env = dict(os.environ)
     env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no download of the cost map at startup
@@ -316,6 +341,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--version", default=DEFAULT_VERSION, help="the litellm[proxy] version to install and check")
     parser.add_argument("--tapedeck", help="the analyzer command (default: .build/release/tapedeck if built, else swift run -c release tapedeck)")
     parser.add_argument("--scenarios", default=str(DEFAULT_SCENARIOS), help="the scenario file")
+    parser.add_argument("--cassette", default=str(DEFAULT_CASSETTE), help="the cassette the replay server answers from")
     parser.add_argument("--report", help="report directory (default: ./tapedeck-report-litellm-VERSION)")
     parser.add_argument("--python", default=sys.executable, help="the Python that creates the venv")
     parser.add_argument("--startup-timeout", type=float, default=120, help="seconds to wait for the proxy to become live")
@@ -374,9 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             proxy.wait()
             return 0
 
-        command = tapedeck_command(args.tapedeck) + [
-            "analyze", "--target", url, "--target-key", master_key, "--upstream-port", str(upstream_port),
-            "--scenarios", str(Path(args.scenarios).resolve()), "--report", str(report), *args.analyzer_args]
+        command = analyzer_command(args, url, master_key, upstream_port, report)
         log("running: " + " ".join(shlex.quote(part) for part in command).replace(master_key, "<master-key>"))
         analyzer = processes.start("tapedeck analyze", command, cwd=str(REPO))
         status = analyzer.wait()

@@ -4,11 +4,12 @@
     python3 tools/litellm/probe.py                       # LiteLLM 1.85.0, venv made by check.py
     python3 tools/litellm/probe.py --only chat-inband-429 --out /tmp/probe.jsonl
 
-Starts the mock upstream in process on a free port, starts the proxy with exactly the config
-check.py generates, sends each probe request (stream and non-stream where it matters), and prints
-what the client got (status, x-litellm-* headers, body or SSE data lines, elapsed time) beside
-what the upstream saw (paths, models, forwarded x-* headers, fault, the tail of the messages).
-The facts in NOTES.md come from this script's output. Standard library only.
+Starts the mock upstream in process on a free port, starts the proxy with check.py's config
+generator and the groups NOTES.md names (PROBE_DEPLOYMENTS), sends each probe request (stream and
+non-stream where it matters), and prints what the client got (status, x-litellm-* headers, body or
+SSE data lines, elapsed time) beside what the upstream saw (paths, models, forwarded x-* headers,
+fault, the tail of the messages). The facts in NOTES.md come from this script's output. Standard
+library only.
 """
 
 from __future__ import annotations
@@ -29,6 +30,16 @@ import check  # noqa: E402 - the harness's own config and process handling
 import mock_upstream  # noqa: E402
 
 QUESTION = [{"role": "user", "content": "Capital of France?"}]
+
+# The groups NOTES.md was measured with (mock_upstream answers any model name). The analyzer's
+# scenarios use check.DEPLOYMENTS instead, whose models are the ones its cassette recorded.
+PROBE_DEPLOYMENTS = [
+    check.Deployment("chat", "openai", "gpt-4o-mini", "primary; falls back across providers to claude"),
+    check.Deployment("claude", "anthropic", "claude-sonnet-4-6", "no fallbacks of its own"),
+    check.Deployment("haiku", "anthropic", "claude-3-5-haiku-20241022", "falls back to claude"),
+    check.Deployment("gemini", "gemini", "gemini-2.5-flash", "a deferred-error provider; falls back to chat"),
+]
+PROBE_FALLBACKS = [{"chat": ["claude"]}, {"haiku": ["claude"]}, {"gemini": ["chat"]}]
 
 
 @dataclass
@@ -171,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(f"/tmp/tapedeck-litellm-probe-{port}")
     work.mkdir(parents=True, exist_ok=True)
     config_path = work / "config.yaml"
-    config_path.write_text(check.to_yaml(check.build_config(upstream_port, key)))
+    config_path.write_text(check.to_yaml(check.build_config(upstream_port, key, PROBE_DEPLOYMENTS, PROBE_FALLBACKS)))
     processes = check.Processes()
     out = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     try:

@@ -273,11 +273,6 @@ def test_anthropic_tool_use_has_the_recorded_id_name_and_input(demo: ReplayServe
         ("tool_use", call.id, call.name, json.loads(call.arguments))]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding: a recording without usage (demo-openai-tool) is rendered for Anthropic with no `usage` at all "
-    "(not in the body, not in message_start.message, not in message_delta), where Anthropic always sends it; "
-    "the anthropic SDK's stream accumulator then fails with AttributeError ('NoneType' object has no attribute "
-    "'output_tokens') in messages.stream().get_final_message(), and a body's message.usage is None"))
 @modes
 def test_anthropic_rendering_of_a_recording_without_usage_still_carries_usage(demo: ReplayServer, stream: bool) -> None:
     [call] = TOOL_RECORDING.answer().tool_calls
@@ -293,9 +288,6 @@ def test_anthropic_rendering_of_a_recording_without_usage_still_carries_usage(de
     assert message.usage is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding: a chat stream request without stream_options.include_usage still gets the recorded usage chunk "
-    "(`choices: []`), which OpenAI sends only when asked; the common `chunk.choices[0]` idiom then raises IndexError"))
 def test_chat_stream_without_include_usage_has_a_choice_in_every_chunk(analyze: ReplayServer, oai: openai.OpenAI) -> None:
     recording = ANALYZE.find(GPT, PROMPTS[0])
     chunks = list(oai.chat.completions.create(model=GPT, messages=chat_messages(recording), stream=True))
@@ -537,9 +529,6 @@ def test_stream_without_its_terminator_ends_quietly_with_the_whole_text(analyze:
                   ending=None, status=200)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "finding: the ledger reports `ending: complete` for a drop_terminator stream, though Ending.complete is "
-    "documented as 'the full response arrived, terminator included' and no terminator was sent"))
 def test_ledger_does_not_call_a_stream_without_terminator_complete(analyze: ReplayServer) -> None:
     CHAT.run(analyze, recording_for(CHAT), stream=True, fault="drop_terminator")
     [attempt] = analyze.settled_attempts(1)

@@ -90,7 +90,12 @@ enum FallbackChecks {
     }
 
     static func targetsDiffer(_ pair: RunPair) -> [Finding] {
-        guard !pair.context.disableFallbacks, pair.stream.failedOver, pair.nonStream.failedOver,
+        // Non-stream failing over alone is `fallback_skipped_in_stream`; the stream failing over
+        // where non-stream stayed (and retried) is a divergence of targets too.
+        // A fault that only exists in streams (a missing terminator) leaves non-stream untouched:
+        // nothing to compare unless non-stream saw a failure too.
+        let nonStreamFailed = pair.nonStream.attempts.contains { $0.ending != .complete }
+        guard !pair.context.disableFallbacks, pair.stream.failedOver, pair.nonStream.failedOver || nonStreamFailed,
             pair.stream.modelsTried != pair.nonStream.modelsTried
         else { return [] }
         return [Finding(
@@ -136,7 +141,10 @@ enum SingleRunChecks {
     static func truncated(_ run: ModeRun, twin: ModeRun?) -> [Finding] {
         guard run.outcome.isSuccess else { return [] }
         let last = run.attempts.last
-        let upstreamBroke = last.map { $0.ending != .complete } ?? false
+        // An upstream that broke off only matters when the client's text shows it: a stream whose
+        // content all arrived but whose terminator did not is complete to its reader.
+        let sameAsTwin = twin.map { $0.mode != run.mode && $0.outcome.isSuccess && $0.outcome.text == run.outcome.text } ?? false
+        let upstreamBroke = !sameAsTwin && (last.map { $0.ending != .complete } ?? false)
         var shorterThanTwin = false
         let twinContinued = twin?.attempts.contains { $0.continuation != nil && $0.ending == .complete } ?? false
         if let twin, twin.mode != run.mode, twin.outcome.isSuccess, !twinContinued, !run.outcome.text.isEmpty,
@@ -220,6 +228,9 @@ enum OutcomeChecks {
                 !Evidence.sameModel(reported, answered.reportedModel ?? answered.model),
                 !Evidence.sameModel(reported, answered.model)
             else { continue }
+            // Reporting the requested group is a gateway convention, and true while the primary
+            // (the first model tried) is the one that answered.
+            if reported == pair.context.requestedModel, answered.model == run.attempts.first?.model { continue }
             findings.append(Finding(
                 code: .modelAttributionMismatch,
                 message: "The \(run.mode.rawValue) client was told \(reported) answered, but \(answered.model) did.",

@@ -47,6 +47,22 @@ public struct UpstreamAttempt: Codable, Sendable, Hashable {
         case endMilliseconds = "end_ms"
     }
 
+    /// Every field, absent values as null, so readers of report.json see one shape.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(stream, forKey: .stream)
+        try c.encode(fault, forKey: .fault)
+        try c.encode(ending, forKey: .ending)
+        try c.encode(status, forKey: .status)
+        try c.encode(errorKind, forKey: .errorKind)
+        try c.encode(continuation, forKey: .continuation)
+        try c.encode(reportedModel, forKey: .reportedModel)
+        try c.encode(framesSent, forKey: .framesSent)
+        try c.encode(startMilliseconds, forKey: .startMilliseconds)
+        try c.encode(endMilliseconds, forKey: .endMilliseconds)
+    }
+
     public init(
         model: String, stream: Bool, fault: String? = nil, ending: Ending, status: Int? = nil,
         errorKind: ErrorKind? = nil, continuation: ContinuationRecord? = nil, reportedModel: String? = nil,
@@ -128,8 +144,12 @@ public struct ClientFrame: Codable, Sendable, Hashable {
 public struct ScenarioContext: Codable, Sendable, Hashable {
     /// The request disabled fallbacks (`disable_fallbacks: true`).
     public var disableFallbacks: Bool
+    /// The model (group) the client asked for: gateways may report it instead of the
+    /// deployment's model when the primary answered.
+    public var requestedModel: String?
 
-    public init(disableFallbacks: Bool = false) {
+    public init(disableFallbacks: Bool = false, requestedModel: String? = nil) {
         self.disableFallbacks = disableFallbacks
+        self.requestedModel = requestedModel
     }
 }

@@ -16,11 +16,16 @@ public struct Scenario: Sendable, Hashable {
     public var apiKey: String?
     /// A sentence shown in reports.
     public var description: String?
+    /// A recorded interaction whose conversation the request is built from (`request` fields
+    /// override it); resolved against the cassette before the run.
+    public var interactionID: String?
 
     public init(
         name: String, endpoint: String = "/v1/chat/completions", request: JSONValue, faults: [String: [String]] = [:],
-        capabilities: [String: [String]] = [:], apiKey: String? = nil, description: String? = nil
+        capabilities: [String: [String]] = [:], apiKey: String? = nil, description: String? = nil,
+        interactionID: String? = nil
     ) {
+        self.interactionID = interactionID
         self.name = name
         self.endpoint = endpoint
         self.request = request
@@ -38,7 +43,7 @@ public struct Scenario: Sendable, Hashable {
 
     /// What the scenario set up that the differ needs.
     public var context: ScenarioContext {
-        ScenarioContext(disableFallbacks: request["disable_fallbacks"]?.boolValue ?? false)
+        ScenarioContext(disableFallbacks: request["disable_fallbacks"]?.boolValue ?? false, requestedModel: model)
     }
 
     /// A one-line summary for reports: endpoint, model, faults, capabilities.

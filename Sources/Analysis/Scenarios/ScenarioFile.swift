@@ -78,15 +78,15 @@ struct YAMLReader {
             }
         }
         guard let name = mapping["name"]?.string, !name.isEmpty else { throw fail(node, "every scenario needs a `name`") }
-        guard let requestNode = mapping["request"] else {
-            if mapping["interaction"] != nil {
-                throw fail(node, "scenario `\(name)`: `interaction:` needs --cassette; give a `request:` to run without one")
-            }
-            throw fail(node, "scenario `\(name)` needs a `request`")
+        let interaction = mapping["interaction"]?.string
+        guard let requestNode = mapping["request"] ?? (interaction != nil ? Node("{}") : nil) else {
+            throw fail(node, "scenario `\(name)` needs a `request` or an `interaction`")
         }
         let request = try json(requestNode)
         guard case .object(var body) = request else { throw fail(requestNode, "scenario `\(name)`: `request` must be a mapping") }
-        guard body["model"]?.stringValue != nil else { throw fail(requestNode, "scenario `\(name)`: `request.model` is required") }
+        guard interaction != nil || body["model"]?.stringValue != nil else {
+            throw fail(requestNode, "scenario `\(name)`: `request.model` is required")
+        }
         body["stream"] = nil
         let endpoint = mapping["endpoint"]?.string ?? "/v1/chat/completions"
         guard ["/v1/chat/completions", "/v1/responses", "/v1/messages"].contains(endpoint) else {
@@ -96,7 +96,7 @@ struct YAMLReader {
             name: name, endpoint: endpoint, request: .object(body),
             faults: try specLists(mapping["faults"], what: "faults", scenario: name),
             capabilities: try specLists(mapping["capabilities"], what: "capabilities", scenario: name),
-            apiKey: mapping["api_key"]?.string, description: mapping["description"]?.string)
+            apiKey: mapping["api_key"]?.string, description: mapping["description"]?.string, interactionID: interaction)
     }
 
     /// `{model: "spec"}` or `{model: ["spec", "spec"]}`.

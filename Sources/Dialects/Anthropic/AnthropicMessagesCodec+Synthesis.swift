@@ -17,9 +17,10 @@ extension AnthropicMessagesCodec {
             "stop_sequence": .null,
         ]
         if let model = outcome.model { message["model"] = .string(model) }
-        if let usage = outcome.usage {
-            message["usage"] = Self.usageObject(input: usage.inputTokens, output: usage.outputTokens)
-        }
+        // Anthropic always reports usage, and its SDK relies on it: an outcome without usage
+        // (from a provider that sent none) is rendered as zero tokens.
+        let usage = outcome.usage ?? Usage(inputTokens: 0, outputTokens: 0)
+        message["usage"] = Self.usageObject(input: usage.inputTokens, output: usage.outputTokens)
         return .object(message)
     }
 
@@ -34,12 +35,11 @@ extension AnthropicMessagesCodec {
             "stop_sequence": .null,
         ]
         if let model = outcome.model { start["model"] = .string(model) }
-        if let usage = outcome.usage {
-            // message_start counts the first output token only; message_delta carries the total.
-            // A stream that ends in an error never gets that far, so it starts with the total.
-            let early = outcome.error == nil ? min(usage.outputTokens, 1) : usage.outputTokens
-            start["usage"] = Self.usageObject(input: usage.inputTokens, output: early)
-        }
+        let usage = outcome.usage ?? Usage(inputTokens: 0, outputTokens: 0)
+        // message_start counts the first output token only; message_delta carries the total.
+        // A stream that ends in an error never gets that far, so it starts with the total.
+        let early = outcome.error == nil ? min(usage.outputTokens, 1) : usage.outputTokens
+        start["usage"] = Self.usageObject(input: usage.inputTokens, output: early)
         events.append(Self.event(["type": "message_start", "message": .object(start)]))
 
         var index = 0
@@ -78,7 +78,7 @@ extension AnthropicMessagesCodec {
             "type": "message_delta",
             "delta": ["stop_reason": outcome.finishReason.map { .string(Self.stopReason(for: $0)) } ?? .null, "stop_sequence": .null],
         ]
-        if let usage = outcome.usage { delta["usage"] = ["output_tokens": .int(usage.outputTokens)] }
+        delta["usage"] = ["output_tokens": .int(usage.outputTokens)]
         events.append(Self.event(.object(delta)))
         if outcome.terminated { events.append(Self.event(["type": "message_stop"])) }
         return events

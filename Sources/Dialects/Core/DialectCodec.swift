@@ -118,12 +118,19 @@ public protocol DialectCodec: Sendable {
     func errorResponse(kind: ErrorKind, message: String?, retryAfter: Int?) -> ProviderErrorResponse
     /// A provider-shaped in-band error event for a kind.
     func inBandErrorEvent(kind: ErrorKind, message: String?) -> SSEEvent
+    /// The in-band error event that follows the events already sent (for numbered streams).
+    func inBandErrorEvent(kind: ErrorKind, message: String?, after sent: [SSEEvent]) -> SSEEvent
 
     /// The original request extended so the model continues `partialText`.
     func continuationRequest(original: JSONValue, partialText: String, style: ContinuationStyle) -> JSONValue
 }
 
 extension DialectCodec {
+    /// Most dialects do not number their events: the error event is the same wherever it falls.
+    public func inBandErrorEvent(kind: ErrorKind, message: String?, after sent: [SSEEvent]) -> SSEEvent {
+        inBandErrorEvent(kind: kind, message: message)
+    }
+
     /// The outcome of a parsed stream: events of terminated blocks only, as a client sees them.
     public func outcome(fromFrames frames: [SSEFrame]) -> Outcome {
         var accumulator = makeAccumulator()

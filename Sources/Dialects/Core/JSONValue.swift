@@ -13,6 +13,13 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses UTF-8 JSON bytes; throws `JSONValueError` naming the problem.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) throws -> JSONValue where Bytes.Element == UInt8 {
+        if let parsed = try bytes.withContiguousStorageIfAvailable({ try JSONParser.parse($0) }) { return parsed }
+        return try Array(bytes).withUnsafeBufferPointer { try JSONParser.parse($0) }
+    }
+
+    /// Parses with Foundation's `JSONDecoder`, as `parse` did before `JSONParser`: kept to check
+    /// that both read every document the same way.
+    static func parseWithFoundation<Bytes: Collection>(_ bytes: Bytes) throws -> JSONValue where Bytes.Element == UInt8 {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
         } catch let DecodingError.dataCorrupted(context) {

@@ -92,6 +92,13 @@ public struct OpenAIResponsesCodec: DialectCodec {
 
     /// An `error` event in the nested shape (what the live API sends and the SDK raises on),
     /// carrying the given `sequence_number`.
+    /// Numbered after the last event sent: Responses streams count `sequence_number` without gaps.
+    public func inBandErrorEvent(kind: ErrorKind, message: String?, after sent: [SSEEvent]) -> SSEEvent {
+        let last = sent.last { $0.data.contains("sequence_number") }
+            .flatMap { try? JSONValue.parse($0.data) }?["sequence_number"]?.intValue
+        return inBandErrorEvent(kind: kind, message: message, sequenceNumber: last.map { $0 + 1 } ?? 0)
+    }
+
     public func inBandErrorEvent(kind: ErrorKind, message: String?, sequenceNumber: Int) -> SSEEvent {
         let shape = OpenAIErrorCatalog.shape(for: kind)
         let error: JSONValue = [

@@ -1,3 +1,4 @@
+import SSE
 import Dialects
 
 /// `error_event:kind=K,after=N`: in a stream, `N` content events, then the dialect's in-band
@@ -31,8 +32,10 @@ public struct ErrorEventFault: Fault {
         let sent = StreamLayout(frames: stream.frames, codec: codec).prefixLength(afterContent: after)
         var plan = WirePlanBuilder()
         plan.streamHead(status: stream.status, headers: stream.headers)
-        plan.write(Array(stream.pacedFrames(context.pacing).prefix(sent)))
-        plan.write(codec.encoder.encode(codec.inBandErrorEvent(kind: errorKind, message: nil)))
+        let frames = Array(stream.pacedFrames(context.pacing).prefix(sent))
+        plan.write(frames)
+        let sentEvents = SSEParser.parse(frames.flatMap(\.bytes)).compactMap(\.event)
+        plan.write(codec.encoder.encode(codec.inBandErrorEvent(kind: errorKind, message: nil, after: sentEvents)))
         plan.end(.finish)
         return plan.plan
     }

@@ -18,20 +18,10 @@ public struct ResetFault: Fault {
     public var parameters: [(key: String, value: String)] { [(key: "after", value: String(after))] }
 
     public func plan(stream: CleanStream, in context: FaultContext) -> WirePlan {
-        let sent = StreamLayout(frames: stream.frames, codec: context.codec).prefixLength(afterContent: after)
-        var plan = WirePlanBuilder()
-        plan.streamHead(status: stream.status, headers: stream.headers)
-        plan.write(Array(stream.pacedFrames(context.pacing).prefix(sent)))
-        plan.end(.reset)
-        return plan.plan
+        BrokenResponse.plan(stream, after: after, in: context, end: .reset)
     }
 
     public func plan(body: CleanBody, in context: FaultContext) -> WirePlan {
-        var plan = WirePlanBuilder()
-        plan.pause(context.pacing.scaled(body.offsetMicros))
-        plan.bodyHead(status: body.status, headers: body.headers, length: body.bytes.count)
-        plan.write(body.bytes.firstHalf)
-        plan.end(.reset)
-        return plan.plan
+        BrokenResponse.plan(body, in: context, end: .reset)
     }
 }

@@ -11,6 +11,23 @@ public enum AnswerBuilder {
     static let defaultSpacingMicros: Int64 = 20_000
 
     public static func answer(for request: IncomingRequest, match: Match) -> CleanResponse {
+        let response = rendered(for: request, match: match)
+        guard request.dialect == .openAIChat, request.view.stream, !request.wantsUsageChunk,
+            case .stream(var stream) = response
+        else { return response }
+        stream.frames.removeAll(where: isUsageChunk)
+        return .stream(stream)
+    }
+
+    /// OpenAI's usage chunk: `choices: []` with a usage object, sent only when asked for.
+    static func isUsageChunk(_ frame: Frame) -> Bool {
+        SSEParser.parse(frame.bytes).contains { parsed in
+            guard let data = parsed.event?.data, let json = try? JSONValue.parse(data) else { return false }
+            return json["choices"]?.arrayValue?.isEmpty == true && json["usage"].map { !$0.isNull } == true
+        }
+    }
+
+    static func rendered(for request: IncomingRequest, match: Match) -> CleanResponse {
         guard let recording = match.recording else {
             let error = request.dialect.codec.errorResponse(
                 kind: .notFound, message: "tapedeck: " + (match.explanation ?? "no recording matches"), retryAfter: nil)
@@ -29,13 +46,22 @@ public enum AnswerBuilder {
         outcome.dialect = request.dialect
         if let remainder = match.remainder { outcome.text = remainder }
         if request.view.stream {
-            let events = codec.streamEvents(for: outcome)
+            // A recording that broke off renders as a stream that breaks off: no terminator.
+            let events = codec.streamEvents(for: outcome).filter { outcome.terminated || !codec.isTerminator($0) }
             let spacing = spacingMicros(for: interaction, count: events.count)
             let frames = events.enumerated().map { index, event in
                 Frame(offsetMicros: firstByteMicros(interaction) + Int64(index) * spacing, bytes: codec.encoder.encode(event))
             }
             return .stream(status: 200, headers: [HTTPField("content-type", "text/event-stream")], frames: frames,
                            end: outcome.terminated ? .finish : .close)
+        }
+        guard outcome.isSuccess else {
+            // A body cannot break off the way the recorded stream did; it fails the way a
+            // provider fails a request it could not finish: with the recorded error, or a 502.
+            let error = outcome.error ?? OutcomeError(kind: .connection, status: 502, message: "upstream connection closed before the response was complete")
+            let response = codec.errorResponse(kind: error.kind, message: error.message, retryAfter: nil)
+            return .body(status: response.status, headers: response.headers, bytes: response.body,
+                         offsetMicros: interaction.durationMicros ?? 0)
         }
         let body = JSONWriter.bytes(codec.body(for: outcome))
         return .body(status: 200, headers: [HTTPField("content-type", "application/json")], bytes: body,

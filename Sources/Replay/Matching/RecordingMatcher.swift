@@ -17,9 +17,13 @@ public struct IncomingRequest: Sendable {
     public var endpoint: String
     public var view: RequestView
     public var fingerprint: String
+    /// For OpenAI Chat streams: whether the client asked for the usage chunk
+    /// (`stream_options.include_usage`); OpenAI sends it only then.
+    public var wantsUsageChunk: Bool
 
     public init(dialect: Dialect, target: String, body: [UInt8]) {
         let json = (try? JSONValue.parse(body)) ?? .object([:])
+        self.wantsUsageChunk = json["stream_options"]?["include_usage"]?.boolValue == true
         self.dialect = dialect
         self.endpoint = EndpointPath.normalize(target)
         self.view = dialect.codec.requestView(body: json, path: target)
@@ -79,7 +83,7 @@ public struct RecordingMatcher: Sendable {
         let candidates = library.recordings.filter { recording in
             ModelName.same(recording.view.model, request.view.model)
                 && recording.view.turns.count <= turns.count
-                && zip(recording.view.turns.map(Turn.init), turns).allSatisfy { $0 == $1 }
+                && zip(recording.view.turns.map(Turn.init), turns).allSatisfy { $0.isAnswered(by: $1) }
         }
         // The first recording wins ties, so recorded order decides between equals.
         guard let best = candidates.reduce(nil as Recording?, { best, next in
@@ -119,6 +123,13 @@ public struct RecordingMatcher: Sendable {
         init(_ turn: ChatTurn) {
             role = turn.role
             text = turn.text.trimmingWhitespace()
+        }
+
+        /// Whether a recorded turn stands for the request's turn: the same turn, or a system
+        /// prompt the request extended. Gateways continuing a stream add their instruction to the
+        /// system prompt where a dialect allows only one (LiteLLM does for Anthropic).
+        func isAnswered(by asked: Turn) -> Bool {
+            self == asked || (role == "system" && asked.role == "system" && asked.text.hasPrefix(text))
         }
     }
 }

@@ -24,7 +24,7 @@ struct AnalysisPlan {
 
     init(command: AnalyzeCommand) throws {
         let isDemo = command.cassette == nil && command.scenarios == nil && command.matrix == nil
-            && command.router == nil && command.target == nil
+            && command.router == nil && command.target == nil && command.incident == nil
         let cassette = command.cassette ?? Self.demoCassette
         guard FileManager.default.fileExists(atPath: cassette) else {
             throw CLIError(isDemo
@@ -48,10 +48,23 @@ struct AnalysisPlan {
             scenarios += StandardMatrix.scenarios(library: library, config: routerConfig.config, stallSeconds: command.stallSeconds)
         }
         if let path = command.scenarios ?? (isDemo ? Self.demoScenarios : nil) {
-            scenarios += try ScenarioFile.load(path: path)
+            let library = self.library
+            let config = routerConfig?.config
+            do {
+                scenarios += try ScenarioFile.load(path: path).map { try RecordedScenarios.resolve($0, library: library, config: config) }
+            } catch let error as RecordedScenarioError {
+                throw CLIError("\(path): \(error)")
+            }
+        }
+        if let incident = command.incident {
+            do {
+                scenarios.append(try RecordedScenarios.incident(incident, library: library, config: routerConfig?.config))
+            } catch {
+                throw CLIError("--incident \(incident): \(error)")
+            }
         }
         guard !scenarios.isEmpty else {
-            throw CLIError("nothing to run: give --scenarios FILE or --matrix standard (with --router CONFIG).")
+            throw CLIError("nothing to run: give --scenarios FILE, --incident ID or --matrix standard (with --router CONFIG).")
         }
         for scenario in scenarios {
             do {

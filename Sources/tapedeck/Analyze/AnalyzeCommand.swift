@@ -28,6 +28,9 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "`standard`: every standard fault on the primary deployment of every recorded request.")
     var matrix: MatrixChoice?
 
+    @Option(help: "Replay one recorded session (its session id) in both modes, as it happened.")
+    var incident: String?
+
     @Option(help: "The built-in router's config (LiteLLM format); with --target it only describes the gateway's groups for --matrix.")
     var router: String?
 
@@ -65,7 +68,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
     var deadline = 20
 
     @Option(help: "Seconds a standard-matrix stall lasts (longer than the router's idle timeout).")
-    var stallSeconds = 3
+    var stallSeconds = 4
 
     func validate() throws {
         if target != nil && concurrency != 1 {

@@ -52,10 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        print("tapedeck serve: \(setup.library.recordings.count) recordings of \(setup.library.models.joined(separator: ", ")) on http://\(listen.host):\(server.port)")
-        for skipped in setup.library.skipped { print("tapedeck serve: skipped \(skipped)") }
+        // Written unbuffered: scripts read the port from this line while the server runs.
+        say("tapedeck serve: \(setup.library.recordings.count) recordings of \(setup.library.models.joined(separator: ", ")) on http://\(listen.host):\(server.port)")
+        for skipped in setup.library.skipped { say("tapedeck serve: skipped \(skipped)") }
         let signal = await SignalWaiter.wait()
-        print("tapedeck serve: \(signal) received, stopping")
+        say("tapedeck serve: \(signal) received, stopping")
         await server.stop(gracePeriod: .seconds(2))
     }
 }

@@ -18,3 +18,9 @@ func readFile(_ path: String) throws -> [UInt8] {
     }
     return Array(data)
 }
+
+/// Writes a line to standard output at once, not when a buffer fills: servers announce their
+/// address this way so a script reading a pipe learns it while they run.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -66,3 +66,21 @@ struct GatewayClient {
         return Answer(status: Int(response.status.code), headers: response.headers.map { HTTPField($0.name.lowercased(), $0.value) }, body: body)
     }
 }
+
+extension GatewayClient {
+    /// Sends a request body as given (its `stream` field replaced) to an endpoint path.
+    func send(path: String, body: JSONValue, stream: Bool, key: String?, headers: [(String, String)] = []) async throws -> Answer {
+        var fields = body.objectValue ?? [:]
+        fields["stream"] = .bool(stream)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        if let key { request.headers.add(name: "authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(JSONWriter.bytes(.object(fields)))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        var bytes: [UInt8] = []
+        for try await chunk in response.body { bytes += Array(chunk.readableBytesView) }
+        return Answer(status: Int(response.status.code), headers: response.headers.map { HTTPField($0.name.lowercased(), $0.value) }, body: bytes)
+    }
+}

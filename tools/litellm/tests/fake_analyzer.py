@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import check  # noqa: E402
 import mock_upstream  # noqa: E402
 
 
@@ -27,13 +28,15 @@ def main() -> int:
     parser.add_argument("--upstream-port", type=int, required=True)
     parser.add_argument("--scenarios", required=True)
     parser.add_argument("--report", required=True)
+    parser.add_argument("--cassette", required=True)
+    parser.add_argument("--deadline", type=float, required=True)
     parser.add_argument("--exit-code", type=int)
     args = parser.parse_args()
 
     server = mock_upstream.serve(args.upstream_port, {}, None, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     results = []
-    for group in ("chat", "claude", "haiku", "gemini"):
+    for group in (deployment.group for deployment in check.DEPLOYMENTS):
         for stream in (False, True):
             body = json.dumps({"model": group, "stream": stream, "messages": [{"role": "user", "content": "hi"}]})
             request = urllib.request.Request(
@@ -48,7 +51,8 @@ def main() -> int:
     upstream = [entry["path"] for entry in server.RequestHandlerClass.state.requests]
     server.shutdown()
     Path(args.report).mkdir(parents=True, exist_ok=True)
-    report = {"scenarios_file": args.scenarios, "results": results, "upstream_paths": upstream}
+    report = {"scenarios_file": args.scenarios, "cassette": args.cassette, "deadline": args.deadline,
+              "results": results, "upstream_paths": upstream}
     (Path(args.report) / "fake-report.json").write_text(json.dumps(report, indent=2) + "\n")
     if args.exit_code is not None:
         return args.exit_code

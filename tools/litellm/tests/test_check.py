@@ -37,12 +37,17 @@ def test_config_for_a_port_is_yaml_with_every_group_and_its_api_base():
     assert bases == {
         "chat": "http://127.0.0.1:43210/openai/v1",
         "claude": "http://127.0.0.1:43210/anthropic",
-        "haiku": "http://127.0.0.1:43210/anthropic",
+        "claude-fb": "http://127.0.0.1:43210/anthropic",
         "gemini": "http://127.0.0.1:43210/gemini/v1beta",
     }
     models = {entry["model_name"]: entry["litellm_params"]["model"] for entry in config["model_list"]}
-    assert models == {"chat": "openai/gpt-4o-mini", "claude": "anthropic/claude-sonnet-4-6",
-                      "haiku": "anthropic/claude-3-5-haiku-20241022", "gemini": "gemini/gemini-2.5-flash"}
+    assert models == {"chat": "openai/gpt-4o", "claude": "anthropic/claude-sonnet-4-6",
+                      "claude-fb": "anthropic/claude-sonnet-4-6", "gemini": "gemini/gemini-2.5-flash"}
+
+
+def test_upstream_models_are_the_ones_the_cassette_recorded():
+    recorded = {model for model, _ in recorded_conversations()}
+    assert {d.upstream_model for d in check.DEPLOYMENTS} == recorded == {"gpt-4o", "claude-sonnet-4-6", "gemini-2.5-flash"}
 
 
 def test_config_has_master_key_only_and_no_database():
@@ -58,16 +63,40 @@ def test_config_fallbacks_name_existing_groups_and_claude_has_none():
     fallbacks = {}
     for item in config["router_settings"]["fallbacks"]:
         fallbacks.update(item)
-    assert fallbacks == {"chat": ["claude"], "haiku": ["claude"], "gemini": ["chat"]}
+    assert fallbacks == {"chat": ["claude"], "claude-fb": ["chat"], "gemini": ["chat"]}
     assert all(set(targets) <= groups for targets in fallbacks.values())
 
 
 def test_stream_timeout_is_shorter_than_the_stall_scenario():
     config = load_config()
-    stall = next(s for s in scenarios() if s["name"] == "chat-stall-midstream")
-    seconds = float(re.search(r"seconds=([0-9.]+)", stall["faults"]["gpt-4o-mini"]).group(1))
-    for entry in config["model_list"]:
-        assert entry["litellm_params"]["stream_timeout"] < seconds
+    stalls = [spec for item in scenarios() for spec in specs_of(item).values() for spec in spec if spec.startswith("stall:")]
+    assert stalls
+    for stall in stalls:
+        seconds = float(re.search(r"seconds=([0-9.]+)", stall).group(1))
+        for entry in config["model_list"]:
+            assert entry["litellm_params"]["stream_timeout"] < seconds
+            # Non-stream: both attempts time out, then the fallback answers, within the client's deadline.
+            assert 2 * entry["litellm_params"]["timeout"] + 5 < check.CLIENT_DEADLINE_SECONDS
+
+
+def analyzer_args(*extra: str) -> list[str]:
+    args = check.parse_args(["--tapedeck", "/opt/tapedeck", "--", *extra] if extra else ["--tapedeck", "/opt/tapedeck"])
+    return check.analyzer_command(args, "http://127.0.0.1:4000", "sk-run", 8788, Path("/tmp/report"))
+
+
+def test_analyzer_command_names_the_cassette_and_a_deadline_longer_than_a_stalled_fallback():
+    command = analyzer_args()
+    assert command[:2] == ["/opt/tapedeck", "analyze"]
+    assert command[command.index("--cassette") + 1] == str(check.DEFAULT_CASSETTE)
+    assert check.DEFAULT_CASSETTE.exists()
+    assert command[command.index("--deadline") + 1] == str(check.CLIENT_DEADLINE_SECONDS)
+    assert command[command.index("--upstream-port") + 1] == "8788"
+
+
+def test_analyzer_command_leaves_a_given_deadline_alone_and_passes_extra_arguments_last():
+    command = analyzer_args("--deadline", "90", "--fail-on", "error")
+    assert command.count("--deadline") == 1
+    assert command[-4:] == ["--deadline", "90", "--fail-on", "error"]
 
 
 def test_config_on_another_port_changes_only_the_api_bases():
@@ -100,6 +129,98 @@ def test_print_config_writes_the_config_for_the_given_port(capsys):
 
 def scenarios() -> list[dict]:
     return yaml.safe_load(SCENARIOS.read_text())["scenarios"]
+
+
+def specs_of(item: dict) -> dict[str, list[str]]:
+    """A scenario's faults as upstream model -> list of specs."""
+    return {model: spec if isinstance(spec, list) else [spec] for model, spec in item.get("faults", {}).items()}
+
+
+def cassette_records() -> list[dict]:
+    return [json.loads(line) for line in check.DEFAULT_CASSETTE.read_text().splitlines() if line.strip()]
+
+
+def recorded_conversations() -> set[tuple[str, tuple]]:
+    """(upstream model, ((role, text), ...)) of every recording, system prompt first."""
+    conversations = set()
+    for record in cassette_records():
+        body = json.loads(record["request"]["body"]["text"])
+        if "contents" in body:  # Gemini
+            turns = [("system", part["text"]) for part in body.get("systemInstruction", {}).get("parts", [])]
+            turns += [(content["role"], content["parts"][0]["text"]) for content in body["contents"]]
+        else:
+            turns = [("system", body["system"])] if "system" in body else []
+            turns += [(message["role"], message["content"]) for message in body["messages"]]
+        conversations.add((record["model"], tuple(turns)))
+    return conversations
+
+
+def conversation_of(item: dict) -> tuple:
+    """The turns a scenario's client request asks, whatever the client endpoint."""
+    request = item["request"]
+    if item.get("endpoint") == "/v1/responses":
+        return (("system", request["instructions"]), ("user", request["input"]))
+    turns = [("system", request["system"])] if "system" in request else []
+    return tuple(turns + [(message["role"], message["content"]) for message in request["messages"]])
+
+
+# Events before the first text in each dialect LiteLLM speaks upstream. Responses streams are
+# synthesized by the replay server from the chat recording, so they are not in the cassette.
+RESPONSES_PREAMBLE = 4
+
+
+def preamble(dialect: str) -> int:
+    """Content events before the first piece of text in the cassette's streams of a dialect."""
+    counts = set()
+    for record in cassette_records():
+        if record["dialect"] != dialect:
+            continue
+        for index, frame in enumerate(record["frames"]):
+            if '"text_delta"' in frame["text"] or '"parts"' in frame["text"] or re.search(r'"content":"[^"]', frame["text"]):
+                counts.add(index)
+                break
+    assert len(counts) == 1, (dialect, counts)
+    return counts.pop()
+
+
+def upstream_dialect(model: str, endpoint: str) -> str:
+    provider = next(d.provider for d in check.DEPLOYMENTS if d.upstream_model == model)
+    if provider == "openai":
+        # LiteLLM calls OpenAI's Responses API for /v1/responses and /v1/messages clients (NOTES.md).
+        return "openai_chat" if endpoint == "/v1/chat/completions" else "openai_responses"
+    return {"anthropic": "anthropic_messages", "gemini": "gemini"}[provider]
+
+
+def test_every_scenario_asks_a_recorded_conversation_of_a_recorded_model():
+    conversations = recorded_conversations()
+    asked = {turns for _, turns in conversations}
+    groups = {d.group: d.upstream_model for d in check.DEPLOYMENTS}
+    for item in scenarios():
+        turns = conversation_of(item)
+        assert turns in asked, item["name"]
+        # The group's own model recorded that conversation, and so did every faulted model.
+        for model in [groups[item["request"]["model"]], *specs_of(item)]:
+            assert (model, turns) in conversations, (item["name"], model)
+
+
+def test_mid_stream_faults_strike_after_text_and_before_content_faults_before_it():
+    preambles = {dialect: preamble(dialect) for dialect in ("openai_chat", "anthropic_messages", "gemini")}
+    assert preambles == {"openai_chat": 1, "anthropic_messages": 3, "gemini": 0}
+    preambles["openai_responses"] = RESPONSES_PREAMBLE
+    checked = 0
+    for item in scenarios():
+        endpoint = item.get("endpoint", "/v1/chat/completions")
+        for model, specs in specs_of(item).items():
+            found = re.search(r"(?:after|at)=(\d+)", specs[0])
+            if not found:
+                continue
+            first_text = preambles[upstream_dialect(model, endpoint)]
+            if "before-content" in item["name"]:
+                assert int(found.group(1)) <= first_text, item["name"]
+            else:
+                assert int(found.group(1)) > first_text, item["name"]
+            checked += 1
+    assert checked >= 15
 
 
 def test_every_scenario_has_name_request_and_description():

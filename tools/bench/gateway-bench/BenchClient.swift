@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import SSE
+
+/// What one streamed request measured.
+struct RequestSample {
+    /// From sending the request to the first text-bearing block.
+    var timeToFirstText: Duration
+    /// For every text-bearing block: from the upstream sending it to the client having it.
+    var frameLatencies: [Duration]
+    var textFrames: Int
+    var bytes: Int
+}
+
+/// Streams one request and times its text-bearing blocks as they arrive.
+func streamOnce(http: HTTPClient, url: String, id: String, upstream: BenchUpstream) async throws -> RequestSample {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "content-type", value: "application/json")
+    request.headers.add(name: "x-tapedeck-bench-id", value: id)
+    request.body = .bytes(ByteBuffer(string: benchRequestBody))
+    let start = ContinuousClock.now
+    let response = try await http.execute(request, timeout: .seconds(60))
+    guard response.status == .ok else { throw BenchError.status(Int(response.status.code)) }
+    var parser = SSEParser()
+    var arrivals: [ContinuousClock.Instant] = []
+    var bytes = 0
+    for try await chunk in response.body {
+        let now = ContinuousClock.now
+        bytes += chunk.readableBytes
+        for frame in parser.feed(chunk.readableBytesView) where TextFrames.carriesText(frame.raw) {
+            arrivals.append(now)
+        }
+    }
+    let sent = upstream.sentTimes(id)
+    guard let first = arrivals.first, sent.count == arrivals.count else {
+        throw BenchError.frameMismatch(sent: sent.count, received: arrivals.count)
+    }
+    return RequestSample(
+        timeToFirstText: first - start, frameLatencies: zip(sent, arrivals).map { $1 - $0 }, textFrames: arrivals.count, bytes: bytes)
+}
+
+let benchRequestBody = """
+    {"model":"gpt-4o","messages":[{"role":"user","content":"Tell me a long story."}],"stream":true,"stream_options":{"include_usage":true}}
+    """
+
+enum BenchError: Error, CustomStringConvertible {
+    case status(Int)
+    case frameMismatch(sent: Int, received: Int)
+
+    var description: String {
+        switch self {
+        case .status(let status): return "a request got HTTP \(status)"
+        case .frameMismatch(let sent, let received): return "the upstream sent \(sent) text blocks but the client got \(received)"
+        }
+    }
+}

@@ -31,6 +31,19 @@ let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
 let slowClients = Int(option("--slow-clients", "500")) ?? 500
 let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
 let phases = Set(option("--phases", "latency,throughput,memory").split(separator: ",").map(String.init))
+
+// Without --phases, each phase runs in a fresh process of its own: sockets and event-loop state
+// left by one phase must not weigh on the next.
+if !arguments.contains("--phases") {
+    for phase in ["latency", "throughput", "memory"] {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: arguments[0]).standardizedFileURL
+        child.arguments = Array(arguments.dropFirst()) + ["--phases", phase]
+        try child.run()
+        child.waitUntilExit()
+    }
+    exit(0)
+}
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }

@@ -202,7 +202,8 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "tools/bench/recorder-bench"
+            path: "tools/bench/recorder-bench",
+            exclude: ["README.md"]
         ),
         .testTarget(
             name: "RecorderTests",

@@ -7,11 +7,12 @@ import Recorder
 /// The recorder under test, run in its own process (`recorder-bench child URL CASSETTE`) so its
 /// memory can be read alone and it competes for the CPU as a real proxy would.
 enum RecorderChild {
-    static func run(upstream: String, cassette: String) async throws {
+    static func run(upstream: String, cassette: String, maxCapturedBytes: Int?) async throws {
         var logger = Logger(label: "bench.recorder")
         logger.logLevel = .warning
-        let configuration = RecorderConfiguration(
+        var configuration = RecorderConfiguration(
             listenPort: 0, adminHost: nil, routes: try RouteTable([UpstreamRoute(parsing: upstream)]))
+        if let maxCapturedBytes { configuration.maxCapturedBytes = maxCapturedBytes }
         let metrics = RecorderMetrics()
         let sink = CassetteSink(path: cassette, metrics: metrics, logger: logger)
         let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
@@ -44,9 +45,9 @@ final class RecorderProcess {
     let port: Int
     private let output = Pipe()
 
-    init(upstreamPort: Int, cassette: String) throws {
+    init(upstreamPort: Int, cassette: String, maxCapturedBytes: Int? = nil) throws {
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["child", "http://127.0.0.1:\(upstreamPort)", cassette]
+        process.arguments = ["child", "http://127.0.0.1:\(upstreamPort)", cassette] + (maxCapturedBytes.map { [String($0)] } ?? [])
         process.standardOutput = output
         try process.run()
         var line = ""
@@ -69,6 +70,18 @@ final class RecorderProcess {
         else { return 0 }
         let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
         return kilobytes * 1024
+    }
+
+    /// CPU time the child used so far (user + system), in microseconds.
+    var cpuMicros: Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name: state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        let ticks = Int(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) * 1_000_000 / max(1, ticks)
     }
 
     /// Stops the child (SIGTERM) and returns its last line.

@@ -10,7 +10,8 @@ import NIOCore
 
 let arguments = CommandLine.arguments
 if arguments.count >= 4 && arguments[1] == "child" {
-    try await RecorderChild.run(upstream: arguments[2], cassette: arguments[3])
+    try await RecorderChild.run(
+        upstream: arguments[2], cassette: arguments[3], maxCapturedBytes: arguments.count > 4 ? Int(arguments[4]) : nil)
     exit(0)
 }
 
@@ -30,6 +31,19 @@ let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
 let slowClients = Int(option("--slow-clients", "500")) ?? 500
 let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
 let phases = Set(option("--phases", "latency,throughput,memory").split(separator: ",").map(String.init))
+
+// Without --phases, each phase runs in a fresh process of its own: sockets and event-loop state
+// left by one phase must not weigh on the next.
+if !arguments.contains("--phases") {
+    for phase in ["latency", "throughput", "memory"] {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: arguments[0]).standardizedFileURL
+        child.arguments = Array(arguments.dropFirst()) + ["--phases", phase]
+        try child.run()
+        child.waitUntilExit()
+    }
+    exit(0)
+}
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
@@ -40,12 +54,19 @@ func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
     return Double(sorted[index]) / 1_000
 }
 
-/// Runs `count` streams at once against `port`; returns the samples and the wall time.
-func run(count: Int, port: Int, slowRead: TimeAmount? = nil) async -> (BenchSamples, Duration) {
+/// Runs `count` streams against `port`, starting them evenly over `spread` (real traffic is not
+/// synchronized); returns the samples and the wall time.
+func run(count: Int, port: Int, spread: Duration = .zero, slowRead: TimeAmount? = nil) async -> (BenchSamples, Duration) {
     let samples = BenchSamples()
     let start = ContinuousClock.now
     await withTaskGroup(of: Void.self) { group in
-        for _ in 0..<count { group.addTask { await BenchClient.stream(port: port, samples: samples, slowRead: slowRead) } }
+        for index in 0..<count {
+            let delay = spread / count * index
+            group.addTask {
+                if delay > .zero { try? await Task.sleep(for: delay) }
+                await BenchClient.stream(port: port, samples: samples, slowRead: slowRead)
+            }
+        }
     }
     return (samples, ContinuousClock.now - start)
 }
@@ -62,19 +83,26 @@ let paced = StreamShape(frames: frames, interval: .milliseconds(intervalMillis),
 let pacedUpstream = try await BenchUpstream.start(shape: paced)
 let pacedPort = pacedUpstream.localAddress?.port ?? 0
 let pacedRecorder = try RecorderProcess(upstreamPort: pacedPort, cassette: scratch.appendingPathComponent("paced.sqlite").path)
-say("\n== added latency per frame (\(intervalMillis) ms between frames) ==")
-say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed")
+if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
+    say("recorder child pid \(pacedRecorder.process.processIdentifier)")
+    try await Task.sleep(for: .seconds(Int(pause) ?? 3))
+}
+say("\n== added latency per frame (\(intervalMillis) ms between frames, stream starts spread over one stream's length) ==")
+say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed  recorder CPU µs/frame")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: pacedRecorder.port)  // warm-up: connections, pools
-    let (direct, _) = await run(count: count, port: pacedPort)
-    let (through, _) = await run(count: count, port: pacedRecorder.port)
+    let spread = Duration.milliseconds(intervalMillis * Int64(frames))
+    let (direct, _) = await run(count: count, port: pacedPort, spread: spread)
+    let cpuBefore = pacedRecorder.cpuMicros
+    let (through, _) = await run(count: count, port: pacedRecorder.port, spread: spread)
+    let cpuPerFrame = Double(pacedRecorder.cpuMicros - cpuBefore) / Double(max(1, through.snapshot.latencies.count))
     let d = direct.snapshot.latencies.sorted()
     let r = through.snapshot.latencies.sorted()
     let line = String(
-        format: "%7d  %8.0f / %-8.0f   %8.0f / %-8.0f   %7.0f / %-7.0f  %6d  %d/%d", count,
+        format: "%7d  %8.0f / %-8.0f   %8.0f / %-8.0f   %7.0f / %-7.0f  %6d  %d/%d    %.1f", count,
         percentile(d, 0.5), percentile(d, 0.99), percentile(r, 0.5), percentile(r, 0.99),
         percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99), r.count,
-        direct.snapshot.failed, through.snapshot.failed)
+        direct.snapshot.failed, through.snapshot.failed, cpuPerFrame)
     say(line)
 }
 say("recorder child: \(pacedRecorder.stop())")
@@ -93,14 +121,16 @@ if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
     try await Task.sleep(for: .seconds(Int(pause) ?? 3))
 }
 say("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
-say("streams  direct MB/s  recorder MB/s  ratio")
+say("streams  direct MB/s  recorder MB/s  ratio  recorder CPU µs/MB")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: bulkRecorder.port)
     let (direct, directTime) = await run(count: count, port: bulkPort)
+    let bulkCPUBefore = bulkRecorder.cpuMicros
     let (through, throughTime) = await run(count: count, port: bulkRecorder.port)
+    let cpuPerMB = Double(bulkRecorder.cpuMicros - bulkCPUBefore) / (Double(through.snapshot.bytes) / 1e6)
     let directRate = Double(direct.snapshot.bytes) / seconds(directTime) / 1e6
     let throughRate = Double(through.snapshot.bytes) / seconds(throughTime) / 1e6
-    say(String(format: "%7d  %11.1f  %13.1f  %5.2f", count, directRate, throughRate, throughRate / directRate))
+    say(String(format: "%7d  %11.1f  %13.1f  %5.2f  %8.0f", count, directRate, throughRate, throughRate / directRate, cpuPerMB))
 }
 say("recorder child: \(bulkRecorder.stop())")
 bulkUpstream.close(promise: nil)
@@ -111,9 +141,13 @@ if phases.contains("memory") {
 let long = StreamShape(frames: 40_000, interval: .zero, padding: 200)
 let longUpstream = try await BenchUpstream.start(shape: long)
 let longPort = longUpstream.localAddress?.port ?? 0
-let slowRecorder = try RecorderProcess(upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path)
+// The capture keeps what was relayed, and the kernel takes megabytes per socket; a small capture
+// limit leaves the relay's own buffering to be measured.
+let captureLimit = Int(option("--slow-capture-limit", "262144")) ?? 262_144
+let slowRecorder = try RecorderProcess(
+    upstreamPort: longPort, cassette: scratch.appendingPathComponent("slow.sqlite").path, maxCapturedBytes: captureLimit)
 let idle = slowRecorder.residentBytes
-say("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s) ==")
+say("\n== memory with \(slowClients) slow-reading clients (each stream ~10 MB, read at ~20 KB/s; capture limit \(captureLimit >> 10) KiB) ==")
 let slowSamples = BenchSamples()
 func slowSamplesReceived() -> Int { slowSamples.received }
 let slowPort = slowRecorder.port
@@ -139,7 +173,7 @@ for second in 1...slowSeconds {
 }
 let relayedWhileMeasured = slowSamplesReceived() - settledReceived
 say("recorder RSS idle \(idle >> 20) MiB, with all clients connected \(settled >> 20) MiB, peak \(peak >> 20) MiB")
-say("growth over \(slowSeconds) s: \((peak - settled) >> 20) MiB while \(relayedWhileMeasured >> 20) MiB reached the clients (captured frames); upstream offered \(slowClients) × ~10 MB")
+say("growth over \(slowSeconds) s: \((peak - settled) >> 20) MiB while \(relayedWhileMeasured >> 20) MiB reached the clients; upstream offered \(slowClients) × ~10 MB")
 say("per connected slow stream: ≈ \(((settled - idle) / max(1, slowClients)) >> 10) KiB")
 say("samples (RSS/relayed): \(readings.joined(separator: " "))")
 say("recorder child: \(slowRecorder.stop())")

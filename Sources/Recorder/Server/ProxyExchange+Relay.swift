@@ -1,0 +1,243 @@
+import Cassettes
+import Dialects
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+extension ProxyExchange {
+    /// Sends the request upstream on a pooled or new connection and relays the answer; a pooled
+    /// connection that turns out dead before any answer is replaced once.
+    func relay(
+        _ upstreamHead: HTTPRequestHead, resolved: ResolvedTarget, body: RequestBodyCapture, control: ExchangeControl,
+        start: ContinuousClock.Instant
+    ) async -> RelayOutcome {
+        var capture = StreamCapture(
+            dialect: Dialect.detect(path: resolved.path), maxCapturedBytes: context.configuration.maxCapturedBytes)
+        var retried = false
+        while true {
+            let upstream: UpstreamConnection
+            let reused: Bool
+            // Connecting (TCP and TLS) is waiting on the upstream too.
+            control.beginWaiting()
+            do {
+                (upstream, reused) = try await context.upstream.lease(
+                    resolved.route, on: connection.channel.eventLoop, reuse: !retried)
+                control.endWaiting()
+            } catch {
+                control.endWaiting()
+                let termination = control.reason?.termination ?? UpstreamErrorClassifier.connectTermination(for: error)
+                return finished(&capture, termination, start: start, client: answerWithoutUpstream(termination))
+            }
+            let replay = retried ? body.complete : nil
+            let attempt = await withTaskGroup(of: Bool.self) { group -> Attempt in
+                group.addTask {
+                    await sendRequest(upstreamHead, to: upstream, body: body, replay: replay, control: control)
+                }
+                let attempt = await readResponse(from: upstream, capture: &capture, control: control, start: start)
+                // A request still being written to a broken connection must not hold the exchange.
+                if attempt.termination != .finished { upstream.close() }
+                group.cancelAll()
+                let sent = await group.next() ?? false
+                return Attempt(read: attempt, requestSent: sent)
+            }
+            let reusable = attempt.read.termination == .finished && attempt.requestSent && attempt.read.keepAlive
+            context.upstream.release(upstream, route: resolved.route, reusable: reusable)
+
+            // A pooled connection the upstream had closed fails before any answer: send again on
+            // a new one, when the whole body is at hand.
+            if reused, !attempt.read.gotHead, control.reason == nil, !retried,
+                attempt.read.termination == .closedEarly || attempt.read.termination == .reset,
+                body.complete != nil
+            {
+                retried = true
+                continue
+            }
+            let client = attempt.read.gotHead ? attempt.read.client : answerWithoutUpstream(attempt.read.termination)
+            var outcome = finished(&capture, attempt.read.termination, start: start, client: client)
+            outcome.closeClient = attempt.read.closeClient
+            return outcome
+        }
+    }
+
+    /// One try on one upstream connection.
+    struct Attempt {
+        var read: ReadResult
+        var requestSent: Bool
+    }
+
+    /// How reading (and relaying) one response went.
+    struct ReadResult {
+        var termination: UpstreamTermination
+        var client: ClientDisposition
+        var gotHead: Bool
+        /// Whether the upstream connection may carry another request.
+        var keepAlive: Bool
+        /// Whether the client connection must close after this response (its end is the close).
+        var closeClient = false
+    }
+
+    /// Ends the capture with `termination`.
+    func finished(
+        _ capture: inout StreamCapture, _ termination: UpstreamTermination, start: ContinuousClock.Instant,
+        client: ClientDisposition
+    ) -> RelayOutcome {
+        RelayOutcome(
+            result: capture.finish(termination, at: (ContinuousClock.now - start).microseconds), termination: termination,
+            client: client)
+    }
+
+    /// Writes the request upstream: the head, then the body as the client sends it (or, when
+    /// sending again, as captured), then the end. True when all of it was written.
+    func sendRequest(
+        _ upstreamHead: HTTPRequestHead, to upstream: UpstreamConnection, body: RequestBodyCapture, replay: [UInt8]?,
+        control: ExchangeControl
+    ) async -> Bool {
+        do {
+            try await upstream.write(.head(upstreamHead))
+            if let replay {
+                if !replay.isEmpty { try await upstream.write(.body(.byteBuffer(ByteBuffer(bytes: replay)))) }
+            } else if !body.ended {
+                while let part = try await connection.inbox.next() {
+                    if case .body(let buffer) = part {
+                        body.append(buffer)
+                        try await upstream.write(.body(.byteBuffer(buffer)))
+                    } else {
+                        body.markEnded()
+                        break
+                    }
+                }
+                // The client left before its body ended: the upstream gets no end either.
+                guard body.ended else { return false }
+            }
+            try await upstream.write(.end(nil))
+            control.beginWaiting()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Reads the response and relays it to the client part by part.
+    func readResponse(
+        from upstream: UpstreamConnection, capture: inout StreamCapture, control: ExchangeControl,
+        start: ContinuousClock.Instant
+    ) async -> ReadResult {
+        func offset() -> Int64 { (ContinuousClock.now - start).microseconds }
+        func failure(_ error: any Error) -> UpstreamTermination {
+            control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error)
+        }
+        if !hasBody { control.beginWaiting() }
+
+        var responseHead: HTTPResponseHead?
+        do {
+            while responseHead == nil {
+                guard let part = try await upstream.next() else {
+                    return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false)
+                }
+                // Interim 1xx answers are the connection's business, not the client's.
+                if case .head(let head) = part, !(100..<200).contains(head.status.code) || head.status == .switchingProtocols {
+                    responseHead = head
+                }
+            }
+        } catch {
+            control.endWaiting()
+            return ReadResult(termination: failure(error), client: .close, gotHead: false, keepAlive: false)
+        }
+        control.endWaiting()
+        guard let responseHead else { return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false) }
+
+        let headers = HopByHopHeaders.removing(from: responseHead.headers)
+        capture.receiveHead(
+            status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, at: offset())
+        var clientHead = HTTPResponseHead(version: head.version, status: responseHead.status, headers: headers)
+        // An HTTP/1.0 client cannot be sent chunks: without a length, the body ends with the connection.
+        let closeClient = connection.isDraining || !head.isKeepAlive
+            || (head.version.minor == 0 && !headers.contains(name: "content-length"))
+        if closeClient { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
+        do {
+            try await outbound.write(.head(clientHead))
+        } catch {
+            return ReadResult(
+                termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
+        }
+
+        var termination = UpstreamTermination.finished
+        var batch: [HTTPServerResponsePart] = []
+        reading: while true {
+            var part: HTTPClientResponsePart?
+            control.beginWaiting()
+            do {
+                part = try await upstream.next()
+                control.endWaiting()
+            } catch {
+                control.endWaiting()
+                termination = failure(error)
+                break
+            }
+            // Whatever else already arrived goes out in the same write: one flush, nothing waits.
+            let arrival = offset()
+            var ended = false
+            batch.removeAll(keepingCapacity: true)
+            var frames = 0
+            var bytes = 0
+            while let current = part {
+                switch current {
+                case .body(let chunk):
+                    batch.append(.body(.byteBuffer(chunk)))
+                    frames += capture.receive(chunk.readableBytesView, at: arrival)
+                    bytes += chunk.readableBytes
+                case .end:
+                    ended = true
+                case .head:
+                    termination = .closedEarly
+                    ended = true
+                }
+                if ended { break }
+                part = upstream.nextIfAvailable()
+            }
+            if part == nil && !ended && batch.isEmpty {
+                termination = .closedEarly
+                break
+            }
+            if !batch.isEmpty {
+                do {
+                    try await outbound.write(contentsOf: batch)
+                } catch {
+                    termination = control.reason?.termination ?? .clientAborted
+                    break
+                }
+                context.metrics.relayed(frames: frames, bytes: bytes)
+            }
+            if ended { break }
+        }
+
+        let client: ClientDisposition
+        switch termination {
+        case .finished:
+            do {
+                try await outbound.write(.end(nil))
+                client = .completed
+            } catch {
+                client = .gone
+            }
+        case .reset: client = .reset
+        case .clientAborted: client = .gone
+        case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
+        }
+        return ReadResult(
+            termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive,
+            closeClient: closeClient)
+    }
+
+    /// What the client gets when no response head came: the upstream's reset mirrored, or the
+    /// status a proxy answers (502 unreachable, 504 silent).
+    func answerWithoutUpstream(_ termination: UpstreamTermination) -> ClientDisposition {
+        switch termination {
+        case .reset: return .reset
+        case .clientAborted: return .gone
+        case .closedEarly, .shutdown, .finished: return .close
+        case .connectFailed: return .answer(.badGateway, "tapedeck record: the upstream could not be reached\n")
+        case .timeout: return .answer(.gatewayTimeout, "tapedeck record: the upstream did not answer in time\n")
+        }
+    }
+}

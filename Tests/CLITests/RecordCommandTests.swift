@@ -46,7 +46,7 @@ struct RecordCommandTests {
             POST /openai/v1/chat/completions HTTP/1.1\r
             host: 127.0.0.1\r
             content-type: application/json\r
-            authorization: Bearer sk-proj-cliTestSecretValue000000000\r
+            authorization: Bearer sk-proj-FAKEcliTestSecretValue0000000\r
             content-length: \(body.utf8.count)\r
             connection: close\r
             \r

@@ -41,9 +41,9 @@ struct CapturingLogHandler: LogHandler {
 @Suite("Redaction")
 struct RedactionTests {
     static let secrets = [
-        "sk-proj-Zq8v2LmN4pR6sT8uW0yA2cE4gI6kM8oQ",  // authorization header
-        "sk-ant-api03-Hq2w4e6r8t0y2u4i6o8p0a2s4d6f8g0h",  // x-api-key header, and inside the body
-        "AIzaSyB-9f8e7d6c5b4a3z2y1x0w9v8u7t6s5r4",  // query parameter key=
+        "sk-proj-FAKE0redaction0test0key00000001",  // authorization header
+        "sk-ant-api03-FAKE0redaction0test0key0000002",  // x-api-key header, and inside the body
+        "AIzaFAKE0redaction0test0key000000000003",  // query parameter key=
         "corp-internal-token-4471",  // a configured JSON path; no known shape
         "sessionid=8c1f0a77e2",  // cookie, and set-cookie in the response
         "sk-svcacct-Mx1Nz2Oa3Pb4Qc5Rd6Se7Tf8Ug9Vh0",  // echoed by the upstream in a frame

@@ -133,8 +133,10 @@ let package = Package(
         .executableTarget(
             name: "cassette-crash-writer", dependencies: ["Cassettes", "Dialects"], path: "tools/cassette-crash-writer"
         ),
-        // Test-only helpers shared by every test target (fixture lookup).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Test-only helpers shared by every test target (fixture lookup, log capture).
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"
+        ),
         .testTarget(name: "SSETests", dependencies: ["TestSupport", "SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["TestSupport", "Dialects", "SSE"]),
         .testTarget(

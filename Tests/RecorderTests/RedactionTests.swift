@@ -7,37 +7,6 @@ import NIOCore
 import Recorder
 import Testing
 
-/// Keeps every log line, message and metadata, for scanning.
-final class CapturedLog: Sendable {
-    private let lines = NIOLockedValueBox<[String]>([])
-
-    var text: String { lines.withLockedValue { $0.joined(separator: "\n") } }
-    var all: [String] { lines.withLockedValue { $0 } }
-
-    var logger: Logger {
-        var logger = Logger(label: "test") { _ in CapturingLogHandler(log: self) }
-        logger.logLevel = .trace
-        return logger
-    }
-
-    fileprivate func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let log: CapturedLog
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        log.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
-    }
-}
-
 @Suite("Redaction")
 struct RedactionTests {
     static let secrets = [

@@ -1,4 +1,5 @@
 import Dialects
+import Replay
 
 /// Small renderers that turn runs into evidence strings for findings.
 enum Evidence {
@@ -43,8 +44,7 @@ enum Evidence {
     /// A model name reported by a provider matches a requested one when either extends the other
     /// (`gpt-4o` answered as `gpt-4o-2024-08-06`).
     static func sameModel(_ a: String, _ b: String) -> Bool {
-        let x = a.split(separator: "/").last.map(String.init) ?? a
-        let y = b.split(separator: "/").last.map(String.init) ?? b
+        guard let x = ModelName.bare(a), let y = ModelName.bare(b) else { return false }
         return x == y || x.hasPrefix(y) || y.hasPrefix(x)
     }
 

@@ -4,24 +4,8 @@ import Testing
 
 @testable import Dialects
 
-private let folder = "streams/anthropic_messages"
+private let fixtures = FixtureFolder.anthropicMessages
 private let codec = AnthropicMessagesCodec()
-
-/// Every fixture file name in the folder except the expectations file itself.
-private func fixtureNames() -> [String] {
-    Fixtures.files(under: folder, extensions: ["sse", "json"]).map(\.lastPathComponent).filter { $0 != "outcomes.json" }
-}
-
-private func expectedOutcomes() throws -> [String: Outcome] {
-    try JSONDecoder().decode([String: Outcome].self, from: Data(Fixtures.bytes("\(folder)/outcomes.json")))
-}
-
-/// A fixture as a client sees it: `.sse` parsed and accumulated, `.json` read as a body of unknown status.
-private func decodeFixture(_ name: String) throws -> Outcome {
-    let bytes = try Fixtures.bytes("\(folder)/\(name)")
-    if name.hasSuffix(".sse") { return codec.outcome(fromFrames: SSEParser.parse(bytes)) }
-    return codec.outcome(fromBody: bytes, status: nil)
-}
 
 private func events(_ payloads: [JSONValue]) -> [SSEEvent] {
     payloads.map { SSEEvent(type: $0["type"]?.stringValue ?? "message", data: JSONWriter.string($0)) }
@@ -31,17 +15,6 @@ private func accumulate(_ events: [SSEEvent]) -> Outcome {
     var accumulator = codec.makeAccumulator()
     for event in events { accumulator.consume(event) }
     return accumulator.outcome()
-}
-
-/// The outcome with tool arguments in the compact sorted-key form a body carries them in.
-private func withCanonicalArguments(_ outcome: Outcome) -> Outcome {
-    var copy = outcome
-    copy.toolCalls = outcome.toolCalls.map { call in
-        var canonical = call
-        if let parsed = try? JSONValue.parse(call.arguments) { canonical.arguments = JSONWriter.string(parsed) }
-        return canonical
-    }
-    return copy
 }
 
 /// Hand-built outcomes covering what the fixtures do not: no usage, no model, tool calls only,
@@ -76,73 +49,22 @@ struct AnthropicMessagesTests {
 
     // MARK: Fixtures
 
-    @Test("Every fixture decodes to its outcomes.json entry", arguments: fixtureNames())
-    func fixtureDecodesToExpectedOutcome(name: String) throws {
-        let expected = try #require(try expectedOutcomes()[name], "outcomes.json has no entry for \(name)")
-        #expect(try decodeFixture(name) == expected)
-    }
-
-    @Test("outcomes.json has an entry for every fixture and a fixture for every entry")
-    func outcomesListMatchesFiles() throws {
-        let files = Set(fixtureNames())
-        let entries = Set(try expectedOutcomes().keys)
-        #expect(files.count >= 15)
-        #expect(entries.subtracting(files).isEmpty, "entries without a file: \(entries.subtracting(files).sorted())")
-        #expect(files.subtracting(entries).isEmpty, "files without an entry: \(files.subtracting(entries).sorted())")
-    }
-
-    @Test("Every fixture is detected as this dialect, as `tapedeck inspect` needs")
-    func fixturesAreDetected() throws {
-        for name in fixtureNames() {
-            let bytes = try Fixtures.bytes("\(folder)/\(name)")
-            let detected = name.hasSuffix(".sse") ? Dialect.detect(frames: SSEParser.parse(bytes)) : Dialect.detect(json: try JSONValue.parse(bytes))
-            #expect(detected == .anthropicMessages, "\(name)")
-        }
-    }
-
     @Test("Every fixture stream names each event after its JSON type")
     func fixtureEventNamesMatchTypes() throws {
-        for name in fixtureNames() where name.hasSuffix(".sse") {
-            for frame in SSEParser.parse(try Fixtures.bytes("\(folder)/\(name)")) where frame.isTerminated {
+        for fixture in fixtures.fixtures where fixture.isStream {
+            for frame in try fixture.frames where frame.isTerminated {
                 guard let event = frame.event, let json = try? JSONValue.parse(event.data) else { continue }
-                #expect(json["type"]?.stringValue == event.type, "\(name): \(event.type)")
+                #expect(json["type"]?.stringValue == event.type, "\(fixture.name): \(event.type)")
             }
         }
     }
 
     // MARK: Round trips
 
-    @Test("A synthesized stream of each successful fixture outcome decodes back to it")
-    func streamRoundTripOfFixtureOutcomes() throws {
-        let successes = try expectedOutcomes().filter { $0.value.isSuccess }
-        #expect(successes.count >= 8)
-        for (name, outcome) in successes {
-            let frames = SSEParser.parse(codec.streamBytes(for: outcome))
-            #expect(codec.outcome(fromFrames: frames) == outcome, "\(name)")
-        }
-    }
-
-    @Test("A synthesized body of each successful fixture outcome decodes back to it, arguments in compact form")
-    func bodyRoundTripOfFixtureOutcomes() throws {
-        for (name, outcome) in try expectedOutcomes() where outcome.isSuccess {
-            let body = JSONWriter.bytes(codec.body(for: outcome))
-            #expect(codec.outcome(fromBody: body, status: 200) == withCanonicalArguments(outcome), "\(name)")
-        }
-    }
-
     @Test("Hand-built outcomes survive both round trips", arguments: builtOutcomes)
     func roundTripsOfBuiltOutcomes(outcome: Outcome) {
-        #expect(codec.outcome(fromFrames: SSEParser.parse(codec.streamBytes(for: outcome))) == outcome)
-        #expect(codec.outcome(fromBody: JSONWriter.bytes(codec.body(for: outcome)), status: 200) == outcome)
-    }
-
-    @Test("A fixture stream's outcome equals its non-stream twin's once arguments are compared as JSON")
-    func streamAndBodyTwinsAgree() throws {
-        for twin in ["text-end-turn", "long-answer-usage", "tool-use", "max-tokens-cutoff"] {
-            let stream = try decodeFixture("\(twin).sse")
-            let body = try decodeFixture("\(twin).json")
-            #expect(withCanonicalArguments(stream) == body, "\(twin)")
-        }
+        #expect(codec.streamRoundTrip(outcome) == outcome)
+        #expect(codec.bodyRoundTrip(outcome) == outcome)
     }
 
     @Test("A synthesized stream has the documented event order, a ping, and JSON types as event names")
@@ -169,11 +91,11 @@ struct AnthropicMessagesTests {
 
     @Test("A synthesized stream of an outcome that ended in an in-band error ends with that error event")
     func synthesizedStreamOfFailedOutcome() throws {
-        let outcome = try #require(try expectedOutcomes()["inband-overloaded-midstream.sse"])
+        let outcome = try #require(try fixtures.expectedOutcomes()["inband-overloaded-midstream.sse"])
         let events = codec.streamEvents(for: outcome)
         #expect(events.last?.type == "error")
         #expect(!events.contains { $0.type == "message_stop" })
-        #expect(codec.outcome(fromFrames: SSEParser.parse(codec.streamBytes(for: outcome))) == outcome)
+        #expect(codec.streamRoundTrip(outcome) == outcome)
     }
 
     @Test("A synthesized body carries tool arguments as the input object")
@@ -203,22 +125,22 @@ struct AnthropicMessagesTests {
 
     @Test("Every cut of a stream before the end of message_stop leaves it unterminated")
     func cutStreamIsNotTerminated() throws {
-        let bytes = try Fixtures.bytes("\(folder)/text-end-turn.sse")
+        let bytes = try fixtures.fixture("text-end-turn.sse").bytes
         #expect(codec.outcome(fromFrames: SSEParser.parse(bytes)).terminated)
         // Every byte of the closing events, and a sample of earlier cut points (each parse is a full pass).
         let cuts = Array(stride(from: 0, to: bytes.count - 160, by: 11)) + Array((bytes.count - 160)..<bytes.count)
         let terminatedCuts = cuts.filter { codec.outcome(fromFrames: SSEParser.parse(bytes.prefix($0))).terminated }
         #expect(terminatedCuts.isEmpty, "cuts reported as terminated: \(terminatedCuts.prefix(5))")
-        let cut = try decodeFixture("cut-before-message-stop.sse")
+        let cut = try fixtures.fixture("cut-before-message-stop.sse").outcome()
         #expect(!cut.terminated)
         #expect(cut.error == nil)
     }
 
     @Test("Ping events and unknown event types change nothing")
     func pingsAreIgnored() throws {
-        let plain = try decodeFixture("text-end-turn.sse")
+        let plain = try fixtures.fixture("text-end-turn.sse").outcome()
         var accumulator = codec.makeAccumulator()
-        for frame in SSEParser.parse(try Fixtures.bytes("\(folder)/text-end-turn.sse")) {
+        for frame in SSEParser.parse(try fixtures.fixture("text-end-turn.sse").bytes) {
             accumulator.consume(SSEEvent(type: "ping", data: #"{"type": "ping"}"#))
             accumulator.consume(SSEEvent(type: "future_event", data: #"{"type":"future_event","x":1}"#))
             if let event = frame.event { accumulator.consume(event) }

@@ -4,24 +4,8 @@ import Testing
 
 @testable import Dialects
 
-private let folder = "streams/gemini"
+private let fixtures = FixtureFolder.gemini
 private let codec = GeminiCodec()
-
-/// Every fixture file name in the folder except the expectations file itself.
-private func fixtureNames() -> [String] {
-    Fixtures.files(under: folder, extensions: ["sse", "json"]).map(\.lastPathComponent).filter { $0 != "outcomes.json" }
-}
-
-private func expectedOutcomes() throws -> [String: Outcome] {
-    try JSONDecoder().decode([String: Outcome].self, from: Data(Fixtures.bytes("\(folder)/outcomes.json")))
-}
-
-/// A fixture as a client sees it: `.sse` parsed and accumulated, `.json` read as a body of unknown status.
-private func decodeFixture(_ name: String) throws -> Outcome {
-    let bytes = try Fixtures.bytes("\(folder)/\(name)")
-    if name.hasSuffix(".sse") { return codec.outcome(fromFrames: SSEParser.parse(bytes)) }
-    return codec.outcome(fromBody: bytes, status: nil)
-}
 
 private func accumulate(_ chunks: [JSONValue]) -> Outcome {
     var accumulator = codec.makeAccumulator()
@@ -60,34 +44,11 @@ private let builtOutcomes: [Outcome] = {
 struct GeminiTests {
     // MARK: Fixtures
 
-    @Test("Every fixture decodes to its outcomes.json entry", arguments: fixtureNames())
-    func fixtureDecodesToExpectedOutcome(name: String) throws {
-        let expected = try #require(try expectedOutcomes()[name], "outcomes.json has no entry for \(name)")
-        #expect(try decodeFixture(name) == expected)
-    }
-
-    @Test("outcomes.json has an entry for every fixture and a fixture for every entry")
-    func outcomesListMatchesFiles() throws {
-        let files = Set(fixtureNames())
-        let entries = Set(try expectedOutcomes().keys)
-        #expect(files.count >= 15)
-        #expect(entries.subtracting(files).isEmpty, "entries without a file: \(entries.subtracting(files).sorted())")
-        #expect(files.subtracting(entries).isEmpty, "files without an entry: \(files.subtracting(entries).sorted())")
-    }
-
-    @Test("Every fixture is detected as this dialect, as `tapedeck inspect` needs")
-    func fixturesAreDetected() throws {
-        for name in fixtureNames() {
-            let bytes = try Fixtures.bytes("\(folder)/\(name)")
-            let detected = name.hasSuffix(".sse") ? Dialect.detect(frames: SSEParser.parse(bytes)) : Dialect.detect(json: try JSONValue.parse(bytes))
-            #expect(detected == .gemini, "\(name)")
-        }
-    }
-
     @Test("Fixture streams use CRLF line endings, except the LF-only variant")
     func fixtureLineEndings() throws {
-        for name in fixtureNames() where name.hasSuffix(".sse") {
-            let text = String(decoding: try Fixtures.bytes("\(folder)/\(name)"), as: UTF8.self)
+        for fixture in fixtures.fixtures where fixture.isStream {
+            let name = fixture.name
+            let text = String(decoding: try fixture.bytes, as: UTF8.self)
             let loneLineFeeds = text.replacingOccurrences(of: "\r\n", with: "").contains("\n")
             if name == "text-stop-lf.sse" {
                 #expect(!text.contains("\r"), "\(name)")
@@ -99,42 +60,24 @@ struct GeminiTests {
 
     // MARK: Round trips
 
-    @Test("A synthesized stream of each successful fixture outcome decodes back to it")
-    func streamRoundTripOfFixtureOutcomes() throws {
-        let successes = try expectedOutcomes().filter { $0.value.isSuccess }
-        #expect(successes.count >= 8)
-        for (name, outcome) in successes {
-            let frames = SSEParser.parse(codec.streamBytes(for: outcome))
-            #expect(codec.outcome(fromFrames: frames) == outcome, "\(name)")
-        }
-    }
-
-    @Test("A synthesized body of each successful fixture outcome decodes back to it")
-    func bodyRoundTripOfFixtureOutcomes() throws {
-        for (name, outcome) in try expectedOutcomes() where outcome.isSuccess {
-            let body = JSONWriter.bytes(codec.body(for: outcome))
-            #expect(codec.outcome(fromBody: body, status: 200) == outcome, "\(name)")
-        }
-    }
-
     @Test("Hand-built outcomes survive both round trips", arguments: builtOutcomes)
     func roundTripsOfBuiltOutcomes(outcome: Outcome) {
-        #expect(codec.outcome(fromFrames: SSEParser.parse(codec.streamBytes(for: outcome))) == outcome)
-        #expect(codec.outcome(fromBody: JSONWriter.bytes(codec.body(for: outcome)), status: 200) == outcome)
+        #expect(codec.streamRoundTrip(outcome) == outcome)
+        #expect(codec.bodyRoundTrip(outcome) == outcome)
     }
 
     @Test("Streams that ended in an error or were cut survive the stream round trip")
     func streamRoundTripOfUnfinishedOutcomes() throws {
-        let expected = try expectedOutcomes()
+        let expected = try fixtures.expectedOutcomes()
         for name in ["inband-error-midstream.sse", "cut-mid-stream.sse"] {
             let outcome = try #require(expected[name])
-            #expect(codec.outcome(fromFrames: SSEParser.parse(codec.streamBytes(for: outcome))) == outcome, "\(name)")
+            #expect(codec.streamRoundTrip(outcome) == outcome, "\(name)")
         }
     }
 
     @Test("A synthesized stream is several CRLF data chunks, the last with finishReason and usageMetadata")
     func synthesizedStreamShape() throws {
-        let outcome = try #require(try expectedOutcomes()["long-answer-usage.sse"])
+        let outcome = try #require(try fixtures.expectedOutcomes()["long-answer-usage.sse"])
         let events = codec.streamEvents(for: outcome)
         #expect(events.count > 3)
         #expect(events.allSatisfy { $0.type == "message" })
@@ -155,7 +98,7 @@ struct GeminiTests {
 
     @Test("Synthesized function calls carry an id only when a reader could not rebuild it")
     func synthesizedCallIDs() throws {
-        let outcome = try #require(try expectedOutcomes()["function-call.json"])
+        let outcome = try #require(try fixtures.expectedOutcomes()["function-call.json"])
         let parts = try #require(codec.body(for: outcome)["candidates"]?[0]?["content"]?["parts"]?.arrayValue)
         let calls = parts.compactMap { $0["functionCall"] }
         #expect(calls.count == 2)
@@ -193,7 +136,7 @@ struct GeminiTests {
 
     @Test("Every cut of a stream before its finishing chunk leaves it unterminated")
     func cutStreamIsNotTerminated() throws {
-        let bytes = try Fixtures.bytes("\(folder)/text-stop.sse")
+        let bytes = try fixtures.fixture("text-stop.sse").bytes
         #expect(codec.outcome(fromFrames: SSEParser.parse(bytes)).terminated)
         // Without its final LF the stream still ends in CR, a complete blank line: that cut is whole.
         let cuts = Array(stride(from: 0, to: bytes.count - 200, by: 13)) + Array((bytes.count - 200)..<(bytes.count - 1))

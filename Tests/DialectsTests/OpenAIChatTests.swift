@@ -5,58 +5,23 @@ import Testing
 
 @Suite("OpenAI Chat Completions codec")
 struct OpenAIChatTests {
-    static let folder = "streams/openai_chat"
-    static let fixtureNames = OpenAIFixtureSupport.fixtureNames(in: folder)
+    static let fixtures = FixtureFolder.openAIChat
     let codec = OpenAIChatCodec()
 
     // MARK: Fixtures
 
-    @Test("every fixture decodes to the outcome written for it in outcomes.json", arguments: fixtureNames)
-    func fixtureDecodesToExpectedOutcome(name: String) throws {
-        let expected = try #require(try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder)[name])
-        let actual = try OpenAIFixtureSupport.decode(Self.folder, name, with: codec)
-        #expect(try OpenAIFixtureSupport.projected(actual) == expected)
-    }
-
-    @Test("every outcomes.json entry names a fixture file and every fixture file has an entry")
-    func outcomesCoverFixturesExactly() throws {
-        let expected = Set(try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).keys)
-        #expect(!Self.fixtureNames.isEmpty)
-        #expect(expected == Set(Self.fixtureNames))
-    }
-
     @Test("the second choice of an n=2 stream keeps its own text")
     func multipleChoicesKeepTheirText() throws {
-        let outcome = try OpenAIFixtureSupport.decode(Self.folder, "multiple-choices.sse", with: codec)
+        let outcome = try Self.fixtures.fixture("multiple-choices.sse").outcome()
         #expect(outcome.choices == [
             "Mercury is the closest planet to the Sun.",
             "The planet nearest the Sun is Mercury, at about 58 million km.",
         ])
     }
 
-    @Test("stream fixtures and their non-stream twins give the same outcome")
-    func streamAndBodyTwinsAgree() throws {
-        for twin in ["long-answer-usage", "tool-call"] {
-            let stream = try OpenAIFixtureSupport.decode(Self.folder, "\(twin).sse", with: codec)
-            let body = try OpenAIFixtureSupport.decode(Self.folder, "\(twin).json", with: codec)
-            #expect(stream == body, "\(twin)")
-        }
-    }
-
-    @Test("a stream cut before [DONE] is not terminated, whatever it carried", arguments: fixtureNames.filter { $0.hasSuffix(".sse") })
-    func cutStreamIsNotTerminated(name: String) throws {
-        let frames = try OpenAIFixtureSupport.frames(Self.folder, name)
-        let whole = codec.outcome(fromFrames: frames)
-        for dropped in 1...3 {
-            let cut = codec.outcome(fromFrames: Array(frames.dropLast(dropped)))
-            #expect(!cut.terminated, "\(name) minus \(dropped) frames")
-            if whole.error == nil { #expect(whole.text.hasPrefix(cut.text)) }
-        }
-    }
-
     @Test("an unterminated trailing block is discarded, as clients do")
     func unterminatedTrailingBlockIsDiscarded() throws {
-        var bytes = try Fixtures.bytes("\(Self.folder)/text-stop.sse")
+        var bytes = try Self.fixtures.fixture("text-stop.sse").bytes
         bytes.removeLast(2)  // the blank line after `data: [DONE]`, and its line feed
         let outcome = codec.outcome(fromFrames: SSEParser.parse(bytes))
         #expect(!outcome.terminated)
@@ -155,17 +120,15 @@ struct OpenAIChatTests {
 
     @Test("a synthesized stream reads back as the outcome it was made from")
     func streamRoundTrip() throws {
-        let fixtureOutcomes = try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).values.filter(\.isSuccess)
-        for outcome in Self.sampleOutcomes + fixtureOutcomes {
-            #expect(OpenAIFixtureSupport.reparsed(outcome, with: codec) == outcome)
+        for outcome in Self.sampleOutcomes {
+            #expect(codec.streamRoundTrip(outcome) == outcome)
         }
     }
 
     @Test("a synthesized body reads back as the outcome it was made from")
     func bodyRoundTrip() throws {
-        let fixtureOutcomes = try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).values.filter(\.isSuccess)
-        for outcome in Self.sampleOutcomes + fixtureOutcomes {
-            #expect(OpenAIFixtureSupport.reparsedBody(outcome, with: codec) == outcome)
+        for outcome in Self.sampleOutcomes {
+            #expect(codec.bodyRoundTrip(outcome) == outcome)
         }
     }
 
@@ -175,7 +138,7 @@ struct OpenAIChatTests {
                               error: OutcomeError(kind: .overloaded, status: nil, message: "Overloaded"), terminated: false)
         let events = codec.streamEvents(for: outcome)
         #expect(events.last.map(codec.isTerminator) == false)
-        #expect(OpenAIFixtureSupport.reparsed(outcome, with: codec) == outcome)
+        #expect(codec.streamRoundTrip(outcome) == outcome)
     }
 
     @Test("a synthesized stream looks like OpenAI's: role first, many deltas, usage chunk with no choices, [DONE] last")

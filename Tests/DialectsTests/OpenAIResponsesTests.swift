@@ -5,66 +5,42 @@ import Testing
 
 @Suite("OpenAI Responses codec")
 struct OpenAIResponsesTests {
-    static let folder = "streams/openai_responses"
-    static let fixtureNames = OpenAIFixtureSupport.fixtureNames(in: folder)
+    static let fixtures = FixtureFolder.openAIResponses
     let codec = OpenAIResponsesCodec()
 
     // MARK: Fixtures
 
-    @Test("every fixture decodes to the outcome written for it in outcomes.json", arguments: fixtureNames)
-    func fixtureDecodesToExpectedOutcome(name: String) throws {
-        let expected = try #require(try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder)[name])
-        let actual = try OpenAIFixtureSupport.decode(Self.folder, name, with: codec)
-        #expect(try OpenAIFixtureSupport.projected(actual) == expected)
-    }
-
-    @Test("every outcomes.json entry names a fixture file and every fixture file has an entry")
-    func outcomesCoverFixturesExactly() throws {
-        let expected = Set(try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).keys)
-        #expect(!Self.fixtureNames.isEmpty)
-        #expect(expected == Set(Self.fixtureNames))
-    }
-
-    @Test("stream fixtures and their non-stream twins give the same outcome")
-    func streamAndBodyTwinsAgree() throws {
-        for twin in ["text-stop", "tool-call", "length-cutoff"] {
-            let stream = try OpenAIFixtureSupport.decode(Self.folder, "\(twin).sse", with: codec)
-            let body = try OpenAIFixtureSupport.decode(Self.folder, "\(twin).json", with: codec)
-            #expect(stream == body, "\(twin)")
-        }
-    }
-
     @Test("the terminal event's response decodes like the non-stream body it equals")
     func terminalSnapshotMatchesStream() throws {
-        for name in Self.fixtureNames where name.hasSuffix(".sse") {
-            let frames = try OpenAIFixtureSupport.frames(Self.folder, name)
+        for fixture in Self.fixtures.fixtures where fixture.isStream {
+            let frames = try fixture.frames
             guard let last = frames.last(where: { $0.event != nil })?.event, codec.isTerminator(last) else { continue }
             let snapshot = try #require(try JSONValue.parse(last.data)["response"])
             var fromBody = codec.outcome(fromBody: JSONWriter.bytes(snapshot), status: 200)
             let fromStream = codec.outcome(fromFrames: frames)
             fromBody.terminated = fromStream.terminated
-            #expect(fromBody == fromStream, "\(name)")
+            #expect(fromBody == fromStream, "\(fixture.name)")
         }
     }
 
-    @Test("a stream cut before its terminal event is not terminated", arguments: fixtureNames.filter { $0.hasSuffix(".sse") })
-    func cutStreamIsNotTerminated(name: String) throws {
-        let frames = try OpenAIFixtureSupport.frames(Self.folder, name)
+    @Test("a stream cut before its terminal event reports no usage, or the whole stream's",
+          arguments: fixtures.fixtures.filter(\.isStream))
+    func cutStreamUsage(fixture: Fixture) throws {
+        let frames = try fixture.frames
         let whole = codec.outcome(fromFrames: frames)
         for dropped in 1...3 {
             let cut = codec.outcome(fromFrames: Array(frames.dropLast(dropped)))
-            #expect(!cut.terminated, "\(name) minus \(dropped) frames")
-            #expect(cut.usage == nil || whole.usage == cut.usage)
+            #expect(cut.usage == nil || whole.usage == cut.usage, "minus \(dropped) frames")
         }
     }
 
     @Test("fixture streams number their events from 0 without gaps")
     func fixtureSequenceNumbers() throws {
-        for name in Self.fixtureNames where name.hasSuffix(".sse") {
-            let events = try OpenAIFixtureSupport.frames(Self.folder, name).compactMap(\.event)
+        for fixture in Self.fixtures.fixtures where fixture.isStream {
+            let events = try fixture.frames.compactMap(\.event)
             let numbers = events.compactMap { try? JSONValue.parse($0.data)["sequence_number"]?.intValue }
             // The malformed-free fixtures: every event carries one.
-            #expect(numbers == Array(0..<events.count), "\(name)")
+            #expect(numbers == Array(0..<events.count), "\(fixture.name)")
         }
     }
 
@@ -72,7 +48,7 @@ struct OpenAIResponsesTests {
 
     @Test("a failed response ends the stream properly and carries its error without a status")
     func failedResponseIsTerminatedWithError() throws {
-        let outcome = try OpenAIFixtureSupport.decode(Self.folder, "response-failed.sse", with: codec)
+        let outcome = try Self.fixtures.fixture("response-failed.sse").outcome()
         #expect(outcome.terminated)
         #expect(outcome.error?.kind == .serverError)
         #expect(outcome.error?.status == nil)
@@ -155,17 +131,15 @@ struct OpenAIResponsesTests {
 
     @Test("a synthesized stream reads back as the outcome it was made from")
     func streamRoundTrip() throws {
-        let fixtureOutcomes = try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).values.filter(\.isSuccess)
-        for outcome in Self.sampleOutcomes + fixtureOutcomes {
-            #expect(OpenAIFixtureSupport.reparsed(outcome, with: codec) == outcome)
+        for outcome in Self.sampleOutcomes {
+            #expect(codec.streamRoundTrip(outcome) == outcome)
         }
     }
 
     @Test("a synthesized body reads back as the outcome it was made from")
     func bodyRoundTrip() throws {
-        let fixtureOutcomes = try OpenAIFixtureSupport.expectedOutcomes(in: Self.folder).values.filter(\.isSuccess)
-        for outcome in Self.sampleOutcomes + fixtureOutcomes {
-            #expect(OpenAIFixtureSupport.reparsedBody(outcome, with: codec) == outcome)
+        for outcome in Self.sampleOutcomes {
+            #expect(codec.bodyRoundTrip(outcome) == outcome)
         }
     }
 
@@ -175,12 +149,12 @@ struct OpenAIResponsesTests {
                              usage: Usage(inputTokens: 4, outputTokens: 1),
                              error: OutcomeError(kind: .rateLimit, status: nil, message: "Too many requests"), terminated: true)
         #expect(codec.streamEvents(for: failed).last?.type == "response.failed")
-        #expect(OpenAIFixtureSupport.reparsed(failed, with: codec) == failed)
-        #expect(OpenAIFixtureSupport.reparsedBody(failed, with: codec) == failed)
+        #expect(codec.streamRoundTrip(failed) == failed)
+        #expect(codec.bodyRoundTrip(failed) == failed)
         let broken = Outcome(dialect: .openAIResponses, model: "gpt-4.1", text: "Partial answer",
                              error: OutcomeError(kind: .overloaded, status: nil, message: "Overloaded"), terminated: false)
         #expect(codec.streamEvents(for: broken).last?.type == "error")
-        #expect(OpenAIFixtureSupport.reparsed(broken, with: codec) == broken)
+        #expect(codec.streamRoundTrip(broken) == broken)
     }
 
     @Test("a synthesized stream has the full event sequence, numbered from 0 without gaps")

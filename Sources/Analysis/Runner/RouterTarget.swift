@@ -1,6 +1,7 @@
 import Dialects
 import Foundation
 import Logging
+import Replay
 import Routing
 
 /// The built-in router, run in process: each call gets a fresh router (no cooldown carried from
@@ -119,11 +120,5 @@ enum Deadline {
             waiting?.resume(returning: result)
             return waiting != nil
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -133,7 +133,8 @@ actor ReplayState {
 }
 
 extension Duration {
-    var milliseconds: Double {
+    /// Fractional milliseconds, for ledger and report timings; shared with the analyzer.
+    package var milliseconds: Double {
         Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

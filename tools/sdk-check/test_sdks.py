@@ -316,48 +316,28 @@ def test_chat_stream_without_include_usage_has_a_choice_in_every_chunk(analyze: 
 
 # --- HTTP errors before any byte of the answer ----------------------------------------------
 
+# anthropic maps 529 to OverloadedError, a subclass of InternalServerError; openai has no class of
+# its own for it and raises InternalServerError (any status >= 500).
+@pytest.mark.parametrize(("fault", "status", "kind", "names"), [
+    ("http_error:status=429,retry_after=1", 429, "rate_limit", {"openai": "RateLimitError", "anthropic": "RateLimitError"}),
+    ("http_error:status=529", 529, "overloaded", {"openai": "InternalServerError", "anthropic": "OverloadedError"}),
+    ("http_error:status=500", 500, "server_error", {"openai": "InternalServerError", "anthropic": "InternalServerError"}),
+], ids=["429", "529", "500"])
 @surfaces
 @modes
-def test_http_429_raises_rate_limit_error(analyze: ReplayServer, surface: Surface, stream: bool) -> None:
-    fault = "http_error:status=429,retry_after=1"
+def test_http_error_raises_the_sdks_class_for_its_status(analyze: ReplayServer, surface: Surface, stream: bool, fault: str,
+                                                          status: int, kind: str, names: dict[str, str]) -> None:
     received: list[str] = []
-    with pytest.raises(surface.sdk.RateLimitError) as raised:
+    with pytest.raises(surface.sdk.APIStatusError) as raised:
         surface.run(analyze, recording_for(surface), stream=stream, fault=fault, received=received)
-    assert raised.value.status_code == 429
-    assert raised.value.response.headers["retry-after"] == "1"
+    assert type(raised.value).__name__ == names[surface.sdk.__name__]
+    assert raised.value.status_code == status
+    assert raised.value.response.headers.get("retry-after") == ("1" if "retry_after=1" in fault else None)
     assert received == []
     [attempt] = analyze.settled_attempts(1)
     check_attempt(attempt, endpoint=surface.endpoint, model=surface.model, stream=stream, fault=fault,
-                  ending="http_error", status=429)
-    assert attempt["error_kind"] == "rate_limit"
-
-
-@surfaces
-@modes
-def test_http_529_raises_the_sdks_overloaded_or_server_error(analyze: ReplayServer, surface: Surface, stream: bool) -> None:
-    # anthropic maps 529 to OverloadedError, a subclass of InternalServerError; openai has no
-    # class of its own for it and raises InternalServerError (any status >= 500).
-    expected = anthropic.OverloadedError if surface.sdk is anthropic else openai.InternalServerError
-    with pytest.raises(surface.sdk.InternalServerError) as raised:
-        surface.run(analyze, recording_for(surface), stream=stream, fault="http_error:status=529")
-    assert type(raised.value) is expected
-    assert raised.value.status_code == 529
-    [attempt] = analyze.settled_attempts(1)
-    check_attempt(attempt, endpoint=surface.endpoint, model=surface.model, stream=stream, fault="http_error:status=529",
-                  ending="http_error", status=529)
-    assert attempt["error_kind"] == "overloaded"
-
-
-@surfaces
-@modes
-def test_http_500_raises_internal_server_error(analyze: ReplayServer, surface: Surface, stream: bool) -> None:
-    with pytest.raises(surface.sdk.InternalServerError) as raised:
-        surface.run(analyze, recording_for(surface), stream=stream, fault="http_error:status=500")
-    assert type(raised.value) is surface.sdk.InternalServerError
-    assert raised.value.status_code == 500
-    [attempt] = analyze.settled_attempts(1)
-    check_attempt(attempt, endpoint=surface.endpoint, model=surface.model, stream=stream, fault="http_error:status=500",
-                  ending="http_error", status=500)
+                  ending="http_error", status=status)
+    assert attempt["error_kind"] == kind
 
 
 @surfaces
@@ -425,53 +405,37 @@ def test_in_band_error_event_raises_while_iterating(analyze: ReplayServer, surfa
     assert attempt["error_kind"] == kind and attempt["frames_sent"] == after + 1
 
 
+# A cut ends the chunked body without its last chunk (httpx: incomplete read); a reset is a TCP RST
+# ("connection reset by peer"). openai wraps what httpx raises in APIConnectionError; anthropic's
+# Stream does not wrap transport errors raised while iterating, so httpx's own exception arrives.
+# Neither ends quietly with the partial text.
+@pytest.mark.parametrize(("kind", "cause", "ending"), [
+    ("cut", httpx2.RemoteProtocolError, "truncated"),
+    ("reset", httpx2.ReadError, "reset"),
+], ids=["cut", "reset"])
 @surfaces
-def test_cut_stream_raises_after_the_text_before_the_cut(analyze: ReplayServer, surface: Surface) -> None:
+def test_broken_stream_raises_after_the_text_before_the_break(analyze: ReplayServer, surface: Surface, kind: str,
+                                                              cause: type, ending: str) -> None:
     recording = recording_for(surface)
     pieces = surface.stream_pieces(analyze, recording)
     after = second_text_event(pieces) + 1
-    fault = f"cut:after={after}"
+    fault = f"{kind}:after={after}"
     analyze.clear_attempts()
     received: list[str] = []
     with pytest.raises(Exception) as raised:
         surface.run(analyze, recording, stream=True, fault=fault, received=received)
     if surface.sdk is openai:
-        # The chunked body ends without its last chunk: httpx reports an incomplete read, which
-        # openai's stream wraps in APIConnectionError. It does not end quietly with partial text.
         assert type(raised.value) is openai.APIConnectionError
-        assert isinstance(raised.value.__cause__, httpx2.RemoteProtocolError)
+        assert isinstance(raised.value.__cause__, cause)
     else:
-        # anthropic's Stream does not wrap transport errors raised while iterating: httpx's own
-        # exception reaches the caller.
-        assert type(raised.value) is httpx2.RemoteProtocolError
+        assert type(raised.value) is cause
     text = "".join(received)
     assert text == "".join(pieces[:after])
     assert text and recording.answer().text.startswith(text) and text != recording.answer().text
     [attempt] = analyze.settled_attempts(1)
     check_attempt(attempt, endpoint=surface.endpoint, model=surface.model, stream=True, fault=fault,
-                  ending="truncated", status=200)
+                  ending=ending, status=200)
     assert attempt["frames_sent"] == after
-
-
-@surfaces
-def test_reset_mid_stream_raises_after_the_text_before_the_reset(analyze: ReplayServer, surface: Surface) -> None:
-    recording = recording_for(surface)
-    pieces = surface.stream_pieces(analyze, recording)
-    after = second_text_event(pieces) + 1
-    fault = f"reset:after={after}"
-    analyze.clear_attempts()
-    received: list[str] = []
-    with pytest.raises(Exception) as raised:
-        surface.run(analyze, recording, stream=True, fault=fault, received=received)
-    if surface.sdk is openai:
-        assert type(raised.value) is openai.APIConnectionError
-        assert isinstance(raised.value.__cause__, httpx2.ReadError)
-    else:
-        assert type(raised.value) is httpx2.ReadError  # unwrapped, as for a cut
-    assert "".join(received) == "".join(pieces[:after])
-    [attempt] = analyze.settled_attempts(1)
-    check_attempt(attempt, endpoint=surface.endpoint, model=surface.model, stream=True, fault=fault,
-                  ending="reset", status=200)
 
 
 @surfaces

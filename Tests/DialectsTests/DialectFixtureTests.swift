@@ -89,4 +89,14 @@ struct DialectFixtureTests {
             #expect(folder.codec.outcome(fromBody: body, status: 200) == expected, "\(name)")
         }
     }
+
+    static let handBuiltOutcomes = OpenAIChatTests.handBuiltOutcomes + OpenAIResponsesTests.handBuiltOutcomes
+        + AnthropicMessagesTests.handBuiltOutcomes + GeminiTests.handBuiltOutcomes
+
+    @Test("a hand-built outcome, covering what the fixtures do not, survives both round trips", arguments: handBuiltOutcomes)
+    func handBuiltOutcomeRoundTrips(outcome: Outcome) {
+        let codec = outcome.dialect.codec
+        #expect(codec.streamRoundTrip(outcome) == outcome)
+        #expect(codec.bodyRoundTrip(outcome) == outcome)
+    }
 }

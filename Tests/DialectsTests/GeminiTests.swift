@@ -19,26 +19,28 @@ private func textChunk(_ text: String, finish: String? = nil) -> JSONValue {
     return ["candidates": [candidate]]
 }
 
-/// Hand-built outcomes covering what the fixtures do not: several choices, no usage, no model,
-/// explicit call ids, Unicode, an empty answer, a finish reason Gemini has no name for.
-private let builtOutcomes: [Outcome] = {
-    var twoChoices = Outcome(dialect: .gemini, model: "gemini-2.5-flash", text: "First answer, a little longer than the second one.",
-                             finishReason: .stop, usage: Usage(inputTokens: 8, outputTokens: 20), terminated: true)
-    twoChoices.choices.append("Second answer.")
-    return [
-        twoChoices,
-        Outcome(dialect: .gemini, text: "No usage and no model here, only words.", finishReason: .stop, terminated: true),
-        Outcome(dialect: .gemini, model: "gemini-3-pro-preview",
-                toolCalls: [ToolCall(id: "fc_1", name: "lookup", arguments: #"{"limit":5,"q":"tapedeck"}"#),
-                            ToolCall(id: "call_1_noop", name: "noop", arguments: "{}")],
-                finishReason: .toolCalls, usage: Usage(inputTokens: 100, outputTokens: 40), terminated: true),
-        Outcome(dialect: .gemini, model: "m", text: "Ünïcödé — 日本語のテキスト 🎉\nline two\r\n\ttabbed \"quoted\" \\ backslash",
-                finishReason: .length, usage: Usage(inputTokens: 1, outputTokens: 0), terminated: true),
-        Outcome(dialect: .gemini, model: "m", text: String(repeating: "x", count: 200), finishReason: .contentFilter, terminated: true),
-        Outcome(dialect: .gemini, model: "m", text: "", finishReason: .stop, usage: Usage(inputTokens: 5, outputTokens: 0), terminated: true),
-        Outcome(dialect: .gemini, model: "m", text: "Stopped for a reason with no name.", terminated: true),
-    ]
-}()
+extension GeminiTests {
+    /// Hand-built outcomes covering what the fixtures do not: several choices, no usage, no model,
+    /// explicit call ids, Unicode, an empty answer, a finish reason Gemini has no name for.
+    static let handBuiltOutcomes: [Outcome] = {
+        var twoChoices = Outcome(dialect: .gemini, model: "gemini-2.5-flash", text: "First answer, a little longer than the second one.",
+                                 finishReason: .stop, usage: Usage(inputTokens: 8, outputTokens: 20), terminated: true)
+        twoChoices.choices.append("Second answer.")
+        return [
+            twoChoices,
+            Outcome(dialect: .gemini, text: "No usage and no model here, only words.", finishReason: .stop, terminated: true),
+            Outcome(dialect: .gemini, model: "gemini-3-pro-preview",
+                    toolCalls: [ToolCall(id: "fc_1", name: "lookup", arguments: #"{"limit":5,"q":"tapedeck"}"#),
+                                ToolCall(id: "call_1_noop", name: "noop", arguments: "{}")],
+                    finishReason: .toolCalls, usage: Usage(inputTokens: 100, outputTokens: 40), terminated: true),
+            Outcome(dialect: .gemini, model: "m", text: "Ünïcödé — 日本語のテキスト 🎉\nline two\r\n\ttabbed \"quoted\" \\ backslash",
+                    finishReason: .length, usage: Usage(inputTokens: 1, outputTokens: 0), terminated: true),
+            Outcome(dialect: .gemini, model: "m", text: String(repeating: "x", count: 200), finishReason: .contentFilter, terminated: true),
+            Outcome(dialect: .gemini, model: "m", text: "", finishReason: .stop, usage: Usage(inputTokens: 5, outputTokens: 0), terminated: true),
+            Outcome(dialect: .gemini, model: "m", text: "Stopped for a reason with no name.", terminated: true),
+        ]
+    }()
+}
 
 @Suite("Gemini dialect")
 struct GeminiTests {
@@ -59,12 +61,6 @@ struct GeminiTests {
     }
 
     // MARK: Round trips
-
-    @Test("Hand-built outcomes survive both round trips", arguments: builtOutcomes)
-    func roundTripsOfBuiltOutcomes(outcome: Outcome) {
-        #expect(codec.streamRoundTrip(outcome) == outcome)
-        #expect(codec.bodyRoundTrip(outcome) == outcome)
-    }
 
     @Test("Streams that ended in an error or were cut survive the stream round trip")
     func streamRoundTripOfUnfinishedOutcomes() throws {
@@ -105,7 +101,7 @@ struct GeminiTests {
         #expect(calls.allSatisfy { $0["id"] == nil })
         #expect(calls[0]["args"] == ["city": "Paris"])
 
-        let withID = try #require(builtOutcomes.first { $0.toolCalls.first?.id == "fc_1" })
+        let withID = try #require(Self.handBuiltOutcomes.first { $0.toolCalls.first?.id == "fc_1" })
         let explicit = codec.body(for: withID)["candidates"]?[0]?["content"]?["parts"]?.arrayValue?.compactMap { $0["functionCall"] } ?? []
         #expect(explicit.map { $0["id"]?.stringValue } == ["fc_1", nil])
     }

@@ -22,7 +22,8 @@ func streamOnce(http: HTTPClient, url: String, id: String, upstream: BenchUpstre
     request.headers.add(name: "x-tapedeck-bench-id", value: id)
     request.body = .bytes(ByteBuffer(string: benchRequestBody))
     let start = ContinuousClock.now
-    let response = try await http.execute(request, timeout: .seconds(60))
+    // Generous: a slow gateway at 50 concurrent full-speed streams takes minutes, and that is a result, not an error.
+    let response = try await http.execute(request, timeout: .seconds(900))
     guard response.status == .ok else {
         let body = try await response.body.collect(upTo: 1 << 16)
         throw BenchError.status(Int(response.status.code), String(buffer: body))

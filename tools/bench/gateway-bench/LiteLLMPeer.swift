@@ -67,11 +67,13 @@ final class LiteLLMPeer {
     /// Resident memory of the proxy now, in bytes.
     var residentBytes: Int { processResidentBytes(pid: process.processIdentifier) }
 
-    /// SIGTERM, then SIGKILL when it is still running after ten seconds.
+    /// SIGTERM, then SIGKILL when it is still running after two seconds.
     func stop() {
         guard process.isRunning else { return }
+        // Children started by Foundation's Process here inherit a mask that blocks SIGTERM, so
+        // LiteLLM rarely exits on it; with no database it has nothing to lose to SIGKILL.
         process.terminate()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(2)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

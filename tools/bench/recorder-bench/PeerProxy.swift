@@ -68,8 +68,10 @@ final class MitmdumpProcess: BenchProxy {
     var pid: Int32 { process.processIdentifier }
 
     func stop() -> String {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
+        // Children started by Foundation's Process here inherit a mask that blocks SIGINT and
+        // SIGTERM, so mitmdump's handlers never run; it stores nothing, so SIGKILL loses nothing.
+        process.interrupt()
+        let deadline = Date().addingTimeInterval(2)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()

@@ -2,6 +2,11 @@
 //
 //   swift build -c release --product cassette-bench
 //   .build/release/cassette-bench [--mb 64] [--streams fixtures/streams] [--dir /tmp]
+//   .build/release/cassette-bench --storage [--vcrpy PYTHON] [--mb 32]
+//
+// --storage compares sizes only (StorageComparison.swift): the cassette file against vcrpy YAML
+// (when --vcrpy names a Python with vcrpy installed) and gzip -9 of the raw bytes, for the
+// provider fixtures, the fixture cassettes and the synthesized corpus.
 //
 // Corpus: the `.sse` files under --streams repeated until --mb megabytes of raw SSE, when there
 // are any; otherwise synthesized streams in the four dialects' real shapes (unique ids, seeded
@@ -17,14 +22,18 @@ import SSE
 var targetMB = 64
 var streamsFolder = "fixtures/streams"
 var scratchFolder = FileManager.default.temporaryDirectory.path
+var storageOnly = false
+var vcrpyPython: String?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
     case "--mb": targetMB = Int(arguments.next() ?? "") ?? targetMB
     case "--streams": streamsFolder = arguments.next() ?? streamsFolder
     case "--dir": scratchFolder = arguments.next() ?? scratchFolder
+    case "--storage": storageOnly = true
+    case "--vcrpy": vcrpyPython = arguments.next()
     default:
-        print("usage: cassette-bench [--mb N] [--streams FOLDER] [--dir SCRATCH]")
+        print("usage: cassette-bench [--mb N] [--streams FOLDER] [--dir SCRATCH] [--storage [--vcrpy PYTHON]]")
         exit(2)
     }
 }
@@ -190,7 +199,8 @@ var rng = SeededGenerator(state: 20_250_601)
 let targetBytes = targetMB * 1_000_000
 var corpus: [Interaction] = []
 var rawSSEBytes = 0
-let fixtures = fixtureStreams(streamsFolder)
+// The storage comparison measures the fixtures on their own; its large corpus is the synthesized one.
+let fixtures = storageOnly ? [] : fixtureStreams(streamsFolder)
 let corpusSource: String
 if !fixtures.isEmpty {
     corpusSource = "\(fixtures.count) fixture streams under \(streamsFolder), repeated"
@@ -231,6 +241,26 @@ print("corpus: \(corpusSource)")
 print("  \(corpus.count) interactions, \(totalFrames) frames, raw SSE \(mb(rawSSEBytes)), request bodies \(mb(requestBytes))")
 print("  frame size: median \(frameSizes[frameSizes.count / 2]) B, p10 \(frameSizes[frameSizes.count / 10]) B, p90 \(frameSizes[frameSizes.count * 9 / 10]) B")
 print("  zlib \(Compression.zlibVersionString)")
+
+// MARK: - Storage against vcrpy and gzip
+
+if storageOnly {
+    var rows: [StorageComparison.Row] = []
+    rows.append(try StorageComparison.measure(
+        corpus: "\(streamsFolder)/**", interactions: StorageComparison.fixtureInteractions(streamsFolder),
+        python: vcrpyPython, scratch: scratchFolder))
+    let cassetteFiles = ((try? FileManager.default.contentsOfDirectory(atPath: "fixtures/cassettes")) ?? [])
+        .filter { $0.hasSuffix(".jsonl") }.sorted()
+    for file in cassetteFiles {
+        let interactions = try CassetteImporter.read(file: "fixtures/cassettes/" + file).interactions
+        rows.append(try StorageComparison.measure(
+            corpus: "fixtures/cassettes/\(file)", interactions: interactions, python: vcrpyPython, scratch: scratchFolder))
+    }
+    rows.append(try StorageComparison.measure(
+        corpus: "synthesized, \(targetMB) MB of SSE", interactions: corpus, python: vcrpyPython, scratch: scratchFolder))
+    StorageComparison.print(rows, emptyCassette: try StorageComparison.emptyCassetteSize(scratch: scratchFolder))
+    exit(0)
+}
 
 // MARK: - Write throughput and stored size
 

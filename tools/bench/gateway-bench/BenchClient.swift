@@ -18,11 +18,16 @@ func streamOnce(http: HTTPClient, url: String, id: String, upstream: BenchUpstre
     var request = HTTPClientRequest(url: url)
     request.method = .POST
     request.headers.add(name: "content-type", value: "application/json")
+    request.headers.add(name: "authorization", value: "Bearer \(benchMasterKey)")
     request.headers.add(name: "x-tapedeck-bench-id", value: id)
     request.body = .bytes(ByteBuffer(string: benchRequestBody))
     let start = ContinuousClock.now
-    let response = try await http.execute(request, timeout: .seconds(60))
-    guard response.status == .ok else { throw BenchError.status(Int(response.status.code)) }
+    // Generous: a slow gateway at 50 concurrent full-speed streams takes minutes, and that is a result, not an error.
+    let response = try await http.execute(request, timeout: .seconds(900))
+    guard response.status == .ok else {
+        let body = try await response.body.collect(upTo: 1 << 16)
+        throw BenchError.status(Int(response.status.code), String(buffer: body))
+    }
     var parser = SSEParser()
     var arrivals: [ContinuousClock.Instant] = []
     var bytes = 0
@@ -41,17 +46,20 @@ func streamOnce(http: HTTPClient, url: String, id: String, upstream: BenchUpstre
         timeToFirstText: first - start, frameLatencies: zip(sent, arrivals).map { $1 - $0 }, textFrames: arrivals.count, bytes: bytes)
 }
 
+/// The gateways' master key: a placeholder, never a real secret.
+let benchMasterKey = "sk-bench-master-placeholder"
+
 let benchRequestBody = """
     {"model":"gpt-4o","messages":[{"role":"user","content":"Tell me a long story."}],"stream":true,"stream_options":{"include_usage":true}}
     """
 
 enum BenchError: Error, CustomStringConvertible {
-    case status(Int)
+    case status(Int, String)
     case frameMismatch(sent: Int, received: Int)
 
     var description: String {
         switch self {
-        case .status(let status): return "a request got HTTP \(status)"
+        case .status(let status, let body): return "a request got HTTP \(status): \(body.prefix(300))"
         case .frameMismatch(let sent, let received): return "the upstream sent \(sent) text blocks but the client got \(received)"
         }
     }

@@ -10,15 +10,22 @@ final class BenchUpstream: @unchecked Sendable {
     let frames: [ByteBuffer]
     /// For every block: whether it carries a piece of text.
     let carriesText: [Bool]
-    let gap: TimeAmount?
     private let lock = NSLock()
+    private var pacing: TimeAmount?
     private var sent: [String: [ContinuousClock.Instant]] = [:]
     private var channel: (any Channel)?
 
     init(frames: [[UInt8]], gap: TimeAmount?) {
         self.frames = frames.map { ByteBuffer(bytes: $0) }
         self.carriesText = frames.map(TextFrames.carriesText)
-        self.gap = gap
+        self.pacing = gap
+    }
+
+    /// The gap between blocks (nil: full speed); set between runs, so one upstream (and the
+    /// gateways configured with its port) serves every run.
+    var gap: TimeAmount? {
+        get { lock.withLock { pacing } }
+        set { lock.withLock { pacing = newValue } }
     }
 
     var port: Int { channel?.localAddress?.port ?? 0 }
@@ -99,16 +106,20 @@ private final class StreamHandler: ChannelInboundHandler, RemovableChannelHandle
 
 /// Finds the blocks a client sees text in, the same way for the fixture and the gateway's output.
 enum TextFrames {
-    private static let marker = Array("\"content\":\"".utf8)
+    private static let marker = Array("\"content\":".utf8)
 
-    /// True when the block has a non-empty `"content":"…"` delta.
+    /// True when the block has a non-empty `"content":"…"` delta (a space after the colon allowed,
+    /// as Python's JSON writer puts one there).
     static func carriesText<Bytes: Collection>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8, Bytes.Index == Int {
         guard bytes.count > marker.count else { return false }
         var index = bytes.startIndex
         let last = bytes.endIndex - marker.count
         while index < last {
             if bytes[index] == marker[0] && bytes[index..<(index + marker.count)].elementsEqual(marker) {
-                return bytes[index + marker.count] != UInt8(ascii: "\"")
+                var value = index + marker.count
+                while value < bytes.endIndex && bytes[value] == UInt8(ascii: " ") { value += 1 }
+                guard value + 1 < bytes.endIndex, bytes[value] == UInt8(ascii: "\"") else { return false }
+                return bytes[value + 1] != UInt8(ascii: "\"")
             }
             index += 1
         }

@@ -7,6 +7,7 @@ import NIOCore
 // slow-reading clients. Build and run in release:
 //   swift build -c release --product recorder-bench && .build/release/recorder-bench
 // Options: --streams 50,200  --frames 100  --interval-ms 20  --slow-clients 500  --slow-seconds 8
+//          --mitmdump PATH: also the `compare` phase, direct vs recorder vs mitmproxy (PeerComparison.swift)
 
 let arguments = CommandLine.arguments
 if arguments.count >= 4 && arguments[1] == "child" {
@@ -35,7 +36,7 @@ let phases = Set(option("--phases", "latency,throughput,memory").split(separator
 // Without --phases, each phase runs in a fresh process of its own: sockets and event-loop state
 // left by one phase must not weigh on the next.
 if !arguments.contains("--phases") {
-    for phase in ["latency", "throughput", "memory"] {
+    for phase in ["latency", "throughput", "memory"] + (arguments.contains("--mitmdump") ? ["compare"] : []) {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: arguments[0]).standardizedFileURL
         child.arguments = Array(arguments.dropFirst()) + ["--phases", phase]
@@ -179,5 +180,12 @@ say("samples (RSS/relayed): \(readings.joined(separator: " "))")
 say("recorder child: \(slowRecorder.stop())")
 slowRun.cancel()
 longUpstream.close(promise: nil)
+}
+
+// 4. Side by side with a peer proxy, when one is given.
+if phases.contains("compare") {
+    guard arguments.contains("--mitmdump") else { throw BenchError("the compare phase needs --mitmdump PATH") }
+    try await PeerComparison.compare(
+        mitmdump: option("--mitmdump", "mitmdump"), streamCounts: streamCounts, frames: frames, intervalMillis: intervalMillis, scratch: scratch)
 }
 exit(0)

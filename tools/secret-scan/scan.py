@@ -23,7 +23,10 @@ exceptions, both explicit:
   - a folder holding a SECRET-SCAN-CONTROL file belongs to a test that writes secrets unredacted
     on purpose (to prove its own check can fail). Findings there are expected and counted; if such
     folders exist and none of them yields a finding, the scan itself is blind and fails.
-  - nothing else: test inputs that carry keys (router configs) are kept out of the artifacts folder.
+  - inputs: files a test wrote for Tapedeck to read (a router config with the fixture's API keys)
+    are not output. The Swift tests keep them out of the artifacts folder; for suites that keep
+    them beside their output (tools/sdk-check), CI names them with --input GLOB. They are counted
+    and listed as inputs, not scanned.
 
 Findings print the file, the kind of artifact, where in it, and the kind of secret, with the secret
 masked (its first characters and its length), never in full. Exit status: 0 clean, 1 findings (or
@@ -32,6 +35,7 @@ a blind control), 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import gzip
 import json
 import os
@@ -208,8 +212,10 @@ def artifact_kind(path: Path, head: bytes) -> str:
 
 
 class ArtifactScan:
-    def __init__(self, root: Path, scanner: Scanner, dictionaries: dict[int, bytes], tapedeck: Path | None):
+    def __init__(self, root: Path, scanner: Scanner, dictionaries: dict[int, bytes], tapedeck: Path | None,
+                 inputs: Iterable[str] = ()):
         self.root = root
+        self.inputs = list(inputs)
         self.scanner = scanner
         self.dictionaries = dictionaries
         self.tapedeck = tapedeck
@@ -233,6 +239,10 @@ class ArtifactScan:
                 self.report.control_folders += 1
         for path in sorted(p for p in self.root.rglob("*") if p.is_file() and not p.is_symlink()):
             if path.name == CONTROL_MARKER:
+                continue
+            relative = path.relative_to(self.root).as_posix()
+            if any(fnmatch.fnmatch(relative, pattern) for pattern in self.inputs):
+                self.report.count("input (not scanned)")
                 continue
             try:
                 self.scan_file(path)
@@ -310,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tapedeck", type=Path, help="the tapedeck binary, to export every cassette too")
     parser.add_argument("--repo", type=Path, default=HERE.parent.parent,
                         help="the repository root, whose test sources name the fake secrets")
+    parser.add_argument("--input", action="append", default=[], metavar="GLOB",
+                        help="a test input, not output (path relative to the folder; * matches /); repeatable")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     options = parser.parse_args(argv)
     if not options.artifacts.is_dir():
@@ -319,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"secret-scan: --tapedeck {options.tapedeck} is not an executable file", file=sys.stderr)
         return 2
     scanner = Scanner(load_literals(options.repo))
-    report = ArtifactScan(options.artifacts.resolve(), scanner, load_dictionaries(), options.tapedeck).run()
+    report = ArtifactScan(options.artifacts.resolve(), scanner, load_dictionaries(), options.tapedeck,
+                           options.input).run()
 
     for finding in report.leaks:
         print(f"LEAK {finding.line()}")

@@ -141,3 +141,15 @@ def test_fake_tokens_are_collected_from_the_test_sources():
 
 def test_a_missing_folder_is_a_usage_error(tmp_path: Path, capsys):
     assert scan.main([str(tmp_path / "absent")]) == 2
+
+
+def test_files_named_as_inputs_are_counted_not_scanned(artifacts: Path, capsys):
+    suite = artifacts / "sdk-check" / "logs0"
+    suite.mkdir(parents=True)
+    (suite / "route-config.yaml").write_text("api_key: sk-fake-openai-key-for-replay\n")
+    (suite / "route.stderr.log").write_text("info listening\n")
+    status, out = run(artifacts, capsys, "--input", "sdk-check/*.yaml")
+    assert status == 0, out
+    assert "1 input (not scanned)" in out
+    status, out = run(artifacts, capsys)
+    assert status == 1 and "route-config.yaml" in out

@@ -157,7 +157,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "tapedeck", "Dialects"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "TestSupport", "tapedeck", "Dialects",
+                // Only for the in-test upstream of the recorder crash test.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "FaultsTests", dependencies: ["TestSupport", "Faults", "Dialects", "SSE"]),
         .testTarget(
             name: "ReplayTests",

@@ -12,6 +12,9 @@ import Logging
 public actor CassetteWriter {
     /// Called, on an arbitrary thread, for every interaction that will not be stored.
     public typealias ErrorHandler = @Sendable (CassetteWriteFailure) -> Void
+    /// Called after each committed transaction with how many interactions it stored, so a caller
+    /// can count what is durable (it survives a crash of the process from then on).
+    public typealias CommitHandler = @Sendable (Int) -> Void
 
     /// Limits of the queue and of one transaction.
     public struct Limits: Sendable {
@@ -33,6 +36,7 @@ public actor CassetteWriter {
     private nonisolated let redactor: Redactor
     private nonisolated let limits: Limits
     private nonisolated let onError: ErrorHandler
+    private nonisolated let onCommit: CommitHandler?
     private nonisolated let logger: Logger
     private nonisolated let queue = LockedQueue()
 
@@ -42,12 +46,14 @@ public actor CassetteWriter {
 
     public init(
         store: CassetteStore, redactor: Redactor = .standard, limits: Limits = Limits(),
-        logger: Logger = Logger(label: "tapedeck.cassettes"), onError: @escaping ErrorHandler
+        logger: Logger = Logger(label: "tapedeck.cassettes"), onCommit: CommitHandler? = nil,
+        onError: @escaping ErrorHandler
     ) {
         self.store = store
         self.redactor = redactor
         self.limits = limits
         self.logger = logger
+        self.onCommit = onCommit
         self.onError = onError
     }
 
@@ -141,6 +147,7 @@ public actor CassetteWriter {
         do {
             let inserted = try await store.insert(records: records)
             logger.debug("cassette batch committed", metadata: ["interactions": "\(inserted)"])
+            onCommit?(inserted)
         } catch {
             report(store.translate(error), ids: records.map(\.id))
         }

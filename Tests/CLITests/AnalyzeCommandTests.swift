@@ -4,11 +4,7 @@ import Testing
 /// `tapedeck analyze` run as a user runs it.
 @Suite("tapedeck analyze", .serialized)
 struct AnalyzeCommandTests {
-    static func temporaryDirectory() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-analyze-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() throws -> ScratchDirectory { try ScratchDirectory("analyze") }
 
     static func report(in directory: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: directory.appendingPathComponent("report.json"))
@@ -17,7 +13,9 @@ struct AnalyzeCommandTests {
 
     @Test("the built-in demo runs clean against the sound router and writes every report")
     func demo() throws {
-        let reports = Self.temporaryDirectory()
+        let reportsFolder = try Self.temporaryDirectory()
+        defer { reportsFolder.remove() }
+        let reports = reportsFolder.url
         let result = try TapedeckProcess.run(["analyze", "--report", reports.path])
         #expect(result.status == 0, "\(result.stderr)")
         for name in ["report.json", "report.md", "report.html", "junit.xml"] {
@@ -32,7 +30,9 @@ struct AnalyzeCommandTests {
 
     @Test("--fail-on error exits non-zero when the router skips fallback mid-stream")
     func failOn() throws {
-        let reports = Self.temporaryDirectory()
+        let reportsFolder = try Self.temporaryDirectory()
+        defer { reportsFolder.remove() }
+        let reports = reportsFolder.url
         let result = try TapedeckProcess.run([
             "analyze", "--router", "fixtures/routers/policies/midstream-disabled.yaml", "--scenarios", "fixtures/scenarios/seeds.yaml",
             "--report", reports.path, "--format", "json,junit", "--fail-on", "error",
@@ -50,16 +50,23 @@ struct AnalyzeCommandTests {
     func externalTarget() throws {
         let upstreamPort = try FreePort.pick()
         let gatewayPort = try FreePort.pick()
-        let directory = Self.temporaryDirectory()
+        let folder = try Self.temporaryDirectory()
+        defer { folder.remove() }
+        let directory = folder.url
         let config = try String(contentsOf: Fixtures.url("routers/analyze-demo.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "127.0.0.1:8788", with: "127.0.0.1:\(upstreamPort)")
-        let configPath = directory.appendingPathComponent("gateway.yaml")
+        // The config carries the fixture's API keys: an input, kept out of the scanned artifacts.
+        let inputs = try ScratchDirectory("analyze-inputs", purpose: .inputs)
+        defer { inputs.remove() }
+        let configPath = inputs.file("gateway.yaml")
         try config.write(to: configPath, atomically: true, encoding: .utf8)
         let gateway = Process()
         gateway.executableURL = TapedeckProcess.executable
         gateway.arguments = ["route", "--config", configPath.path, "--listen", "127.0.0.1:\(gatewayPort)"]
-        gateway.standardOutput = FileHandle.nullDevice
-        gateway.standardError = FileHandle.nullDevice
+        // The gateway's log is kept with the reports, for the secret scan.
+        let gatewayLog = try LogFile(in: folder, named: "route.log")
+        gateway.standardOutput = gatewayLog.handle
+        gateway.standardError = gatewayLog.handle
         try gateway.run()
         defer {
             gateway.terminate()
@@ -85,7 +92,9 @@ struct AnalyzeCommandTests {
 
     @Test("--incident replays a recorded session in both modes: the primary fails as recorded, then the fallback answers")
     func incident() throws {
-        let reports = Self.temporaryDirectory()
+        let reportsFolder = try Self.temporaryDirectory()
+        defer { reportsFolder.remove() }
+        let reports = reportsFolder.url
         let result = try TapedeckProcess.run([
             "analyze", "--incident", "incident-2025-11-20", "--router", "fixtures/routers/analyze-demo.yaml",
             "--report", reports.path, "--format", "json",

@@ -9,10 +9,9 @@ import Glibc
 struct RecordCommandTests {
     @Test("records what passes through in front of tapedeck serve, and SIGTERM drains, flushes and exits 0")
     func recordsAndStopsCleanly() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-record-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let cassette = directory.appendingPathComponent("recorded.sqlite").path
+        let scratch = try ScratchDirectory("record")
+        defer { scratch.remove() }
+        let cassette = scratch.path("recorded.sqlite")
         let upstreamPort = try FreePort.pick()
         let recorderPort = try FreePort.pick()
         let adminPort = try FreePort.pick()
@@ -20,8 +19,9 @@ struct RecordCommandTests {
         let serve = Process()
         serve.executableURL = TapedeckProcess.executable
         serve.arguments = ["serve", "--cassette", Fixtures.url("cassettes/demo.jsonl").path, "--listen", "127.0.0.1:\(upstreamPort)", "--speed", "max"]
-        serve.standardOutput = FileHandle.nullDevice
-        serve.standardError = FileHandle.nullDevice
+        let serveLog = try LogFile(in: scratch, named: "serve.log")
+        serve.standardOutput = serveLog.handle
+        serve.standardError = serveLog.handle
         try serve.run()
         defer {
             serve.terminate()
@@ -35,7 +35,8 @@ struct RecordCommandTests {
         ]
         let output = Pipe()
         record.standardOutput = output
-        record.standardError = FileHandle.nullDevice
+        let recordLog = try LogFile(in: scratch, named: "record.log")
+        record.standardError = recordLog.handle
         try record.run()
         defer { if record.isRunning { record.terminate() } }
         try FreePort.waitUntilListening(upstreamPort)

@@ -60,9 +60,9 @@ private final class RouteProcess: @unchecked Sendable {
 struct RouteCommandTests {
     @Test("serves /health, prints the config's warnings to stderr, and exits 0 on SIGTERM")
     func servesAndStops() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-route-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchDirectory("route")
+        defer { scratch.remove() }
+        let folder = scratch.url
         let config = folder.appendingPathComponent("config.yaml")
         try """
             model_list:
@@ -78,18 +78,20 @@ struct RouteCommandTests {
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: body, as: UTF8.self) == "{\"status\":\"ok\"}")
         #expect(route.stop() == 0)
+        try Data(route.stderr.utf8).write(to: scratch.file("route.log"))
         #expect(route.stderr.contains("config.yaml:5: warning: litellm_settings.drop_params"))
     }
 
     @Test("an invalid config is one sentence naming the file and line, and a non-zero exit")
     func invalidConfig() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-route-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchDirectory("route")
+        defer { scratch.remove() }
+        let folder = scratch.url
         let config = folder.appendingPathComponent("broken.yaml")
         try "model_list:\n  - model_name: a\n    litellm_params: {model: openai/gpt-4o}\nrouter_settings:\n  num_retries: three\n"
             .write(to: config, atomically: true, encoding: .utf8)
         let result = try TapedeckProcess.run(["route", "--config", config.path])
+        try Data(result.stderr.utf8).write(to: scratch.file("route.log"))
         #expect(result.status != 0)
         #expect(result.stderr.contains("broken.yaml:5: router_settings.num_retries: expected a whole number, got \"three\"."))
         #expect(result.stdout.isEmpty)

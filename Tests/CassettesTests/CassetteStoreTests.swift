@@ -8,7 +8,7 @@ import Testing
 struct CassetteStoreTests {
     @Test("interactions come back exactly as stored, streams and bodies alike")
     func roundTrip() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         let originals = [Sample.openAIStream(tags: ["demo", "alpha"]), Sample.anthropicStream(), Sample.rateLimited(),
@@ -22,7 +22,7 @@ struct CassetteStoreTests {
 
     @Test("inserting an id already present is skipped, not duplicated")
     func duplicates() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         #expect(try store.insert([Sample.openAIStream()]) == 1)
@@ -32,7 +32,7 @@ struct CassetteStoreTests {
 
     @Test("filters select by model glob, provider, ending, tag and time")
     func filters() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         let later = Sample.start.addingTimeInterval(3600)
@@ -60,7 +60,7 @@ struct CassetteStoreTests {
 
     @Test("stats count interactions, frames, raw and stored bytes")
     func stats() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         let items = [Sample.openAIStream(words: (0..<300).map { " w\($0)" }), Sample.anthropicStream(), Sample.rateLimited()]
@@ -76,7 +76,7 @@ struct CassetteStoreTests {
 
     @Test("a missing file, a non-SQLite file and a newer format are refused with a sentence naming the file")
     func refusals() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let missing = directory.path("missing.sqlite")
         #expect(throws: CassetteError.notFound(path: missing)) { try CassetteStore(path: missing) }
@@ -99,7 +99,7 @@ struct CassetteStoreTests {
 
     @Test("a foreign SQLite database is refused and left untouched")
     func foreignDatabase() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("other.db")
         try sqlite(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY);")
@@ -109,7 +109,7 @@ struct CassetteStoreTests {
 
     @Test("read-only opening works and never creates a file")
     func readOnly() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let writer = try CassetteStore(path: path, mode: .createIfMissing)
@@ -124,7 +124,7 @@ struct CassetteStoreTests {
 
     @Test("verify passes a healthy cassette and names the interaction whose blob is damaged")
     func verifyFindsDamage() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let store = try CassetteStore(path: path, mode: .createIfMissing)
@@ -141,7 +141,7 @@ struct CassetteStoreTests {
 
     @Test("a truncated cassette file fails to open or verify with a clear sentence")
     func truncatedFile() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let store = try CassetteStore(path: path, mode: .createIfMissing)

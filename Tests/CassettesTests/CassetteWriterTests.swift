@@ -22,11 +22,29 @@ final class FailureLog: @unchecked Sendable {
     }
 }
 
+/// Sums what a writer reports committed, from any thread.
+final class CommitCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+
+    func add(_ count: Int) {
+        lock.lock()
+        total += count
+        lock.unlock()
+    }
+
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return total
+    }
+}
+
 @Suite("Cassette writer")
 struct CassetteWriterTests {
     @Test("everything enqueued from many tasks is stored once flushed")
     func concurrentEnqueue() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         let failures = FailureLog()
@@ -44,9 +62,26 @@ struct CassetteWriterTests {
         #expect(writer.queuedCount == 0)
     }
 
+    @Test("the commit handler counts every interaction once its transaction is committed, and nothing before")
+    func commitHandlerCounts() async throws {
+        let directory = try ScratchDirectory("cassettes")
+        defer { directory.remove() }
+        let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
+        let committed = CommitCount()
+        let writer = CassetteWriter(store: store, limits: .init(maxBatch: 7), onCommit: committed.add) { _ in }
+        for index in 0..<50 { writer.enqueue(Sample.openAIStream(id: "c-\(index)")) }
+        await writer.flush()
+        #expect(committed.value == 50)
+        #expect(try store.stats().interactions == committed.value)
+        // A duplicate id is not stored again, so it is not counted as committed either.
+        writer.enqueue(Sample.openAIStream(id: "c-0"))
+        await writer.flush()
+        #expect(committed.value == 50)
+    }
+
     @Test("a full queue drops the newest interaction and reports it; nothing is lost silently")
     func overflow() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let store = try CassetteStore(path: path, mode: .createIfMissing)
@@ -71,7 +106,7 @@ struct CassetteWriterTests {
 
     @Test("a write that fails is reported to the handler and flush still returns")
     func writeFailure() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         try CassetteStore(path: path, mode: .createIfMissing).close()
@@ -90,7 +125,7 @@ struct CassetteWriterTests {
 
     @Test("after close, enqueue refuses and reports instead of storing")
     func closed() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("c.sqlite"), mode: .createIfMissing)
         let failures = FailureLog()
@@ -104,7 +139,7 @@ struct CassetteWriterTests {
 
     @Test("a reader sees committed interactions while the writer keeps writing")
     func readersDuringWrites() async throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let store = try CassetteStore(path: path, mode: .createIfMissing)

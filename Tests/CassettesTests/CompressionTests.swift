@@ -84,7 +84,7 @@ struct CompressionTests {
     @Test("gzip bodies, as vcrpy stores them, decompress")
     func gunzip() throws {
         let text = "data: {\"a\":1}\n\ndata: [DONE]\n\n"
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let file = directory.path("body.txt")
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))

@@ -52,7 +52,7 @@ struct CrashTests {
             Issue.record("cassette-crash-writer is not built beside the tests at \(crashWriterURL.path)")
             return
         }
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let cassette = directory.path("crash.sqlite")
         var reported: [String] = []

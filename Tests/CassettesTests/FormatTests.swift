@@ -34,7 +34,7 @@ struct FormatTests {
 
     @Test("export, import, export of JSONL gives identical bytes")
     func jsonlExportImportExport() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let first = try CassetteStore(path: directory.path("a.sqlite"), mode: .createIfMissing)
         try first.insert([Sample.openAIStream(tags: ["t"]), Sample.anthropicStream(), Sample.rateLimited(), Self.awkward])
@@ -53,7 +53,7 @@ struct FormatTests {
     @Test("the demo fixture imports and exports byte for byte")
     func demoFixture() throws {
         let fixture = Fixtures.url("cassettes/demo.jsonl").path
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let store = try CassetteStore(path: directory.path("demo.sqlite"), mode: .createIfMissing)
         let summary = try CassetteImporter.importFile(fixture, into: store)
@@ -201,7 +201,7 @@ struct FormatTests {
 
     @Test("a vcrpy body stored gzip-compressed is decompressed and its encoding header dropped")
     func vcrGzip() throws {
-        let directory = try ScratchDirectory()
+        let directory = try ScratchDirectory("cassettes")
         defer { directory.remove() }
         let body = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"choices\":[]}"
         let file = directory.path("body.json")

@@ -38,8 +38,8 @@ struct RedactionLeakTests {
 
     /// Every place a secret could end up: the database and WAL files, every blob decompressed,
     /// the JSONL and HAR exports, and the log.
-    static func leaks(redactor: Redactor) async throws -> [String] {
-        let directory = try ScratchDirectory()
+    static func leaks(redactor: Redactor, unredactedOnPurpose: Bool = false) async throws -> [String] {
+        let directory = try ScratchDirectory("cassettes-redaction", purpose: unredactedOnPurpose ? .secretsOnPurpose : .artifacts)
         defer { directory.remove() }
         let path = directory.path("c.sqlite")
         let log = CapturedLog()
@@ -99,7 +99,7 @@ struct RedactionLeakTests {
 
     @Test("with redaction disabled the same scan finds the secrets (so the scan can fail)")
     func scanDetectsLeaks() async throws {
-        let leaks = try await Self.leaks(redactor: .disabled)
+        let leaks = try await Self.leaks(redactor: .disabled, unredactedOnPurpose: true)
         for secret in Self.secrets {
             #expect(leaks.contains { $0.hasPrefix(secret + " in ") }, "\(secret) not found")
         }

@@ -21,9 +21,11 @@ struct RedactionTests {
     /// Runs one request full of secrets through a recorder and returns where secrets were found,
     /// scanning the cassette file and its WAL while the recorder runs, the file after shutdown,
     /// every stored interaction decoded, and the log.
-    static func leaks(redactor: Redactor) async throws -> [String] {
+    static func leaks(redactor: Redactor, unredactedOnPurpose: Bool = false) async throws -> [String] {
         let log = CapturedLog()
-        let harness = try await RecorderHarness(redactor: redactor, logger: log.logger) { _, responder in
+        let harness = try await RecorderHarness(
+            redactor: redactor, holdsSecretsOnPurpose: unredactedOnPurpose, logger: log.logger
+        ) { _, responder in
             try await responder.head(.ok, [("content-type", "text/event-stream"), ("set-cookie", secrets[4])])
             try await responder.send("data: {\"error\":{\"message\":\"Incorrect API key provided: \(secrets[5])\"}}\n\n")
             try await responder.end()
@@ -86,7 +88,7 @@ struct RedactionTests {
 
     @Test("with redaction disabled the same scan finds every secret (so the scan can fail)")
     func scanFindsLeaks() async throws {
-        let leaks = try await Self.leaks(redactor: .disabled)
+        let leaks = try await Self.leaks(redactor: .disabled, unredactedOnPurpose: true)
         for secret in Self.secrets {
             #expect(leaks.contains { $0.hasPrefix(secret + " in ") }, "\(secret) not found")
         }

@@ -110,7 +110,8 @@ struct TestCertificate {
 struct TLSUpstreamTests {
     @Test("an https upstream is relayed byte for byte and recorded, its certificate checked against the given authority")
     func trusted() async throws {
-        let scratch = try ScratchDirectory()
+        // A certificate and its private key are inputs made for the test, not recorder output.
+        let scratch = try ScratchDirectory("recorder-tls", purpose: .inputs)
         defer { scratch.remove() }
         let certificate = try TestCertificate.make(in: scratch)
         let stream = try Fixtures.bytes("streams/anthropic_messages/text-end-turn.sse")
@@ -135,7 +136,8 @@ struct TLSUpstreamTests {
 
     @Test("an https upstream whose certificate no trusted authority signed is refused: 502, recorded without a response")
     func untrusted() async throws {
-        let scratch = try ScratchDirectory()
+        // A certificate and its private key are inputs made for the test, not recorder output.
+        let scratch = try ScratchDirectory("recorder-tls", purpose: .inputs)
         defer { scratch.remove() }
         let certificate = try TestCertificate.make(in: scratch)
         let harness = try await RecorderHarness(upstreamTLS: try certificate.serverContext()) { _, responder in

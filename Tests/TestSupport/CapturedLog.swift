@@ -2,11 +2,28 @@ import Foundation
 import Logging
 
 /// Keeps every log line a logger emits, message and metadata, so tests can scan logs for secrets.
+///
+/// When test artifacts are kept (`TAPEDECK_TEST_ARTIFACTS`), every line is also written to a file
+/// under its `logs/` folder, so CI's secret scan reads the same lines.
 public final class CapturedLog: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
+    private let file: FileHandle?
 
-    public init() {}
+    public init() {
+        file = Self.openArtifactFile()
+    }
+
+    deinit { try? file?.close() }
+
+    private static func openArtifactFile() -> FileHandle? {
+        guard let root = ScratchDirectory.artifactsRoot else { return nil }
+        let folder = root.appendingPathComponent("logs", isDirectory: true)
+        let url = folder.appendingPathComponent("captured-\(UUID().uuidString).log")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else { return nil }
+        return try? FileHandle(forWritingTo: url)
+    }
 
     /// Every line so far, joined with newlines.
     public var text: String { lock.withLock { lines.joined(separator: "\n") } }
@@ -21,7 +38,12 @@ public final class CapturedLog: @unchecked Sendable {
         return logger
     }
 
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    func append(_ line: String) {
+        lock.withLock {
+            lines.append(line)
+            file?.write(Data((line + "\n").utf8))
+        }
+    }
 }
 
 /// The log handler behind `CapturedLog.logger`.

@@ -27,6 +27,10 @@ public enum PrometheusText {
             "tapedeck_recorder_dropped_writes_total", "counter",
             "Interactions that could not be written to the cassette (traffic was relayed regardless).",
             [("", snapshot.droppedWrites)])
+        metric(
+            "tapedeck_recorder_committed_writes_total", "counter",
+            "Interactions committed to the cassette (from then on they survive a crash of the recorder).",
+            [("", snapshot.committedWrites)])
         metric("tapedeck_recorder_active_streams", "gauge", "Exchanges being relayed now.", [("", snapshot.activeExchanges)])
         return text
     }

@@ -29,6 +29,9 @@ public final class RecorderMetrics: Sendable {
     /// Request body bytes relayed.
     func relayedRequest(bytes: Int) { state.withLockedValue { $0.requestBytes += bytes } }
 
+    /// Interactions committed to the cassette: from then on they survive a crash of the recorder.
+    func writesCommitted(_ count: Int) { state.withLockedValue { $0.committedWrites += count } }
+
     /// Interactions that will not reach the cassette.
     func writesDropped(_ count: Int) { state.withLockedValue { $0.droppedWrites += count } }
 
@@ -47,6 +50,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var responseBytes = 0
     public var requestBytes = 0
     public var droppedWrites = 0
+    public var committedWrites = 0
     public var activeExchanges = 0
     public var writerQueueDepth = 0
 

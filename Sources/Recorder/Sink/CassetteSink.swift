@@ -103,6 +103,7 @@ public final class CassetteSink: InteractionSink {
             quiet.logLevel = .critical
             return CassetteWriter(
                 store: store, redactor: options.redactor, limits: options.limits, logger: quiet,
+                onCommit: { [metrics] count in metrics.writesCommitted(count) },
                 onError: { [weak self] failure in
                     self?.dropped(count: failure.interactionIDs.count, reason: failure.error.description)
                 })

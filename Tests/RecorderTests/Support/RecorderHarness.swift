@@ -8,20 +8,6 @@ import NIOPosix
 import NIOSSL
 import Recorder
 
-/// A scratch folder removed at the end of a test.
-struct ScratchDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-recorder-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
-
 /// A recorder on loopback port 0 in front of a scripted upstream, a client for the test, and the
 /// cassette it records into.
 final class RecorderHarness: Sendable {
@@ -34,16 +20,17 @@ final class RecorderHarness: Sendable {
     private let finished = NIOLockedValueBox(false)
 
     /// Starts everything. `configure` adjusts the recorder settings; `cassettePath` overrides the
-    /// scratch cassette (e.g. an unwritable path).
+    /// scratch cassette (e.g. an unwritable path). `holdsSecretsOnPurpose` marks the scratch folder
+    /// as a control for the secret scan (see `ScratchDirectory.Purpose`).
     init(
         upstreamName: String? = nil, upstreamTLS: NIOSSLContext? = nil, cassettePath: String? = nil,
-        redactor: Redactor = .standard,
+        redactor: Redactor = .standard, holdsSecretsOnPurpose: Bool = false,
         logger: Logger = Logger(label: "test.recorder"),
         configure: (inout RecorderConfiguration) -> Void = { _ in },
         onBodyBytes: (@Sendable (Int) -> Void)? = nil,
         script: @escaping ScriptedUpstream.Script
     ) async throws {
-        directory = try ScratchDirectory()
+        directory = try ScratchDirectory("recorder", purpose: holdsSecretsOnPurpose ? .secretsOnPurpose : .artifacts)
         upstream = try await ScriptedUpstream(tls: upstreamTLS, onBodyBytes: onBodyBytes, script: script)
         let origin = upstreamTLS == nil ? upstream.url : "https://localhost:\(upstream.port)"
         let route = try UpstreamRoute(parsing: (upstreamName.map { "\($0)=" } ?? "") + origin)

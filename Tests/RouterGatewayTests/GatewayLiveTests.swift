@@ -53,7 +53,9 @@ struct GatewayLiveTests {
                 + frames[one..<two].map { .chunk($0) } + [.wait(secondHeld)]
                 + frames[two...].map { .chunk($0) } + [.end]
         }]])
-        try await GatewayHarness.run(plan: plan) { harness in
+        // Generous timeouts: this test is about frames passing one by one, not about giving up, and a
+        // loaded machine may take a while between a piece arriving and the test releasing the next.
+        try await GatewayHarness.run(plan: plan, timeout: 120, idleTimeout: 120) { harness in
             let log = TextLog()
             let response = try await harness.client.start(dialect, model: "primary", stream: true)
             #expect(response.status == .ok)

@@ -39,7 +39,7 @@ final class RecorderHarness: Sendable {
         metrics = RecorderMetrics()
         self.cassettePath = cassettePath ?? directory.path("recorded.sqlite")
         let sink = CassetteSink(
-            path: self.cassettePath, options: .init(redactor: redactor, reopenInterval: .seconds(3600)), metrics: metrics,
+            path: self.cassettePath, options: .init(redactor: redactor, reopenInterval: .seconds(3600), logInterval: .seconds(3600)), metrics: metrics,
             logger: logger)
         recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
         let recorder = recorder

@@ -173,14 +173,14 @@ extension ProxyExchange {
             || (head.version.minor == 0 && !headers.contains(name: "content-length"))
         if closeClient { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
         do {
-            try await outbound.write(.head(clientHead))
+            try await sendToClient(.head(clientHead))
         } catch {
             return ReadResult(
                 termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
         }
 
         var termination = UpstreamTermination.finished
-        var batch: [HTTPServerResponsePart] = []
+        var chunks: [ByteBuffer] = []
         reading: while true {
             var part: HTTPClientResponsePart?
             control.beginWaiting()
@@ -193,17 +193,12 @@ extension ProxyExchange {
                 break
             }
             // Whatever else already arrived goes out in the same write: one flush, nothing waits.
-            let arrival = offset()
             var ended = false
-            batch.removeAll(keepingCapacity: true)
-            var frames = 0
-            var bytes = 0
+            chunks.removeAll(keepingCapacity: true)
             while let current = part {
                 switch current {
                 case .body(let chunk):
-                    batch.append(.body(.byteBuffer(chunk)))
-                    frames += capture.receive(chunk.readableBytesView, at: arrival)
-                    bytes += chunk.readableBytes
+                    chunks.append(chunk)
                 case .end:
                     ended = true
                 case .head:
@@ -213,18 +208,22 @@ extension ProxyExchange {
                 if ended { break }
                 part = upstream.nextIfAvailable()
             }
-            if part == nil && !ended && batch.isEmpty {
+            if part == nil && !ended && chunks.isEmpty {
                 termination = .closedEarly
                 break
             }
-            if !batch.isEmpty {
+            if !chunks.isEmpty {
+                // One buffer per batch: one pass through the client's pipeline and the capture's
+                // parser, one clock read (transport chunk boundaries mean nothing).
+                let batch = chunks.count == 1 ? chunks[0] : Self.joined(chunks, allocator: connection.channel.allocator)
+                let frames = capture.receive(batch.readableBytesView, at: offset())
                 do {
-                    try await outbound.write(contentsOf: batch)
+                    try await sendToClient(.body(.byteBuffer(batch)))
                 } catch {
                     termination = control.reason?.termination ?? .clientAborted
                     break
                 }
-                context.metrics.relayed(frames: frames, bytes: bytes)
+                context.metrics.relayed(frames: frames, bytes: batch.readableBytes)
             }
             if ended { break }
         }
@@ -233,7 +232,7 @@ extension ProxyExchange {
         switch termination {
         case .finished:
             do {
-                try await outbound.write(.end(nil))
+                try await sendToClient(.end(nil), waitForSocket: true)
                 client = .completed
             } catch {
                 client = .gone
@@ -245,6 +244,13 @@ extension ProxyExchange {
         return ReadResult(
             termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive,
             closeClient: closeClient)
+    }
+
+    /// Several chunks as one buffer.
+    static func joined(_ chunks: [ByteBuffer], allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: chunks.reduce(0) { $0 + $1.readableBytes })
+        for var chunk in chunks { buffer.writeBuffer(&chunk) }
+        return buffer
     }
 
     /// What the client gets when no response head came: the upstream's reset mirrored, or the

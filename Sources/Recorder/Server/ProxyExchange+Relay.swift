@@ -216,10 +216,17 @@ extension ProxyExchange {
                 // One buffer per batch: one pass through the client's pipeline and the capture's
                 // parser, one clock read (transport chunk boundaries mean nothing).
                 let batch = chunks.count == 1 ? chunks[0] : Self.joined(chunks, allocator: connection.channel.allocator)
-                let frames = capture.receive(batch.readableBytesView, at: offset())
+                let arrival = offset()
+                let sent: Bool
                 do {
                     try await sendToClient(.body(.byteBuffer(batch)))
+                    sent = true
                 } catch {
+                    sent = false
+                }
+                // Captured once the client has it: parsing does not delay the relay.
+                let frames = capture.receive(batch.readableBytesView, at: arrival)
+                guard sent else {
                     termination = control.reason?.termination ?? .clientAborted
                     break
                 }

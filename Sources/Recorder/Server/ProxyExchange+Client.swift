@@ -45,17 +45,15 @@ extension ProxyExchange {
         }
     }
 
-    /// Writes one response part straight into the client connection's pipeline and flushes it
-    /// (the exchange runs on that connection's event loop, so nothing waits for a thread). Waits
-    /// only while the client's socket is backed up past its high watermark, or with
-    /// `waitForSocket` until the socket took the part: a slow client holds the relay back, and the
-    /// recorder keeps no more than the watermark for it. Throws when the client connection is gone.
-    func sendToClient(_ part: HTTPServerResponsePart, waitForSocket: Bool = false) async throws {
+    /// Writes the response head straight into the client connection's pipeline and flushes it;
+    /// waits only while the client's socket is backed up past its high watermark. Throws when the
+    /// client connection is gone.
+    func sendToClient(_ part: HTTPServerResponsePart) async throws {
         let channel = connection.channel
         guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(part, promise: written)
-        guard waitForSocket || !channel.isWritable else { return }
+        guard !channel.isWritable else { return }
         try await withTaskCancellationHandler {
             try await written.futureResult.get()
         } onCancel: {

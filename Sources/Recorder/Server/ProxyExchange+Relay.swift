@@ -179,71 +179,23 @@ extension ProxyExchange {
                 termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
         }
 
-        var termination = UpstreamTermination.finished
-        var chunks: [ByteBuffer] = []
-        reading: while true {
-            var part: HTTPClientResponsePart?
-            control.beginWaiting()
-            do {
-                part = try await upstream.next()
-                control.endWaiting()
-            } catch {
-                control.endWaiting()
-                termination = failure(error)
-                break
-            }
-            // Whatever else already arrived goes out in the same write: one flush, nothing waits.
-            var ended = false
-            chunks.removeAll(keepingCapacity: true)
-            while let current = part {
-                switch current {
-                case .body(let chunk):
-                    chunks.append(chunk)
-                case .end:
-                    ended = true
-                case .head:
-                    termination = .closedEarly
-                    ended = true
-                }
-                if ended { break }
-                part = upstream.nextIfAvailable()
-            }
-            if part == nil && !ended && chunks.isEmpty {
-                termination = .closedEarly
-                break
-            }
-            if !chunks.isEmpty {
-                // One buffer per batch: one pass through the client's pipeline and the capture's
-                // parser, one clock read (transport chunk boundaries mean nothing).
-                let batch = chunks.count == 1 ? chunks[0] : Self.joined(chunks, allocator: connection.channel.allocator)
-                let arrival = offset()
-                let sent: Bool
-                do {
-                    try await sendToClient(.body(.byteBuffer(batch)))
-                    sent = true
-                } catch {
-                    sent = false
-                }
-                // Captured once the client has it: parsing does not delay the relay.
-                let frames = capture.receive(batch.readableBytesView, at: arrival)
-                guard sent else {
-                    termination = control.reason?.termination ?? .clientAborted
-                    break
-                }
-                context.metrics.relayed(frames: frames, bytes: batch.readableBytes)
-            }
-            if ended { break }
+        let relay = BodyRelay(
+            client: connection.channel, capture: capture, start: start, control: control, metrics: context.metrics)
+        let end = await upstream.relayBody(relay)
+        capture = relay.capture
+        let termination: UpstreamTermination
+        var delivered = true
+        switch end {
+        case .finished(let endDelivered):
+            termination = .finished
+            delivered = endDelivered
+        case .failed(let error): termination = failure(error)
+        case .closed, .unexpectedHead: termination = control.reason?.termination ?? .closedEarly
+        case .clientGone: termination = control.reason?.termination ?? .clientAborted
         }
-
         let client: ClientDisposition
         switch termination {
-        case .finished:
-            do {
-                try await sendToClient(.end(nil), waitForSocket: true)
-                client = .completed
-            } catch {
-                client = .gone
-            }
+        case .finished: client = delivered ? .completed : .gone
         case .reset: client = .reset
         case .clientAborted: client = .gone
         case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
@@ -251,13 +203,6 @@ extension ProxyExchange {
         return ReadResult(
             termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive,
             closeClient: closeClient)
-    }
-
-    /// Several chunks as one buffer.
-    static func joined(_ chunks: [ByteBuffer], allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: chunks.reduce(0) { $0 + $1.readableBytes })
-        for var chunk in chunks { buffer.writeBuffer(&chunk) }
-        return buffer
     }
 
     /// What the client gets when no response head came: the upstream's reset mirrored, or the

@@ -116,6 +116,9 @@ final class AsyncInbox<Element: Sendable>: Sendable {
     /// Whether the producer finished (elements may still be buffered).
     var isFinished: Bool { state.withLockedValue { $0.finished } }
 
+    /// Whether the producer finished, and with what failure (elements may still be buffered).
+    var ending: (finished: Bool, failure: (any Error)?) { state.withLockedValue { ($0.finished, $0.failure) } }
+
     /// Whether elements are waiting.
     var hasBuffered: Bool { state.withLockedValue { !$0.buffer.isEmpty } }
 

@@ -9,19 +9,22 @@ import NIOTLS
 /// when its response ended cleanly.
 ///
 /// A handler on the connection's event loop puts response parts into a small inbox as they are
-/// decoded (no task in between) and reads the socket only while the inbox has room, so the socket
-/// is read no faster than the exchange relays; parts that arrived before the upstream closed or
+/// decoded (no task in between) and reads the socket only while the inbox has room; once the
+/// exchange has the head, the body goes from that handler straight to the client (`BodyRelay`),
+/// read no faster than the client takes it. Parts that arrived before the upstream closed or
 /// reset are all delivered before the failure.
 final class UpstreamConnection: Sendable {
     let channel: any Channel
     /// A few parts at most before reading stops: enough to relay what arrived together in one
     /// write, little to hold for a client that reads slowly.
     private let inbox: AsyncInbox<HTTPClientResponsePart>
+    private let feeder: ResponseFeeder
     private let idleSince = NIOLockedValueBox<NIODeadline>(.now())
 
-    private init(channel: any Channel, inbox: AsyncInbox<HTTPClientResponsePart>) {
+    private init(channel: any Channel, inbox: AsyncInbox<HTTPClientResponsePart>, feeder: ResponseFeeder) {
         self.channel = channel
         self.inbox = inbox
+        self.feeder = feeder
     }
 
     /// Connects (TLS when `tls` is given).
@@ -31,6 +34,7 @@ final class UpstreamConnection: Sendable {
         let serverHostname = host.isIPAddress ? nil : host
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
+        let feeder = ResponseFeeder(inbox: inbox)
         let channel = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -46,7 +50,7 @@ final class UpstreamConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(waiter)
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseFeeder(inbox: inbox))
+                    try channel.pipeline.syncOperations.addHandler(feeder)
                 }
             }
             .connect(host: host, port: port).get()
@@ -57,7 +61,19 @@ final class UpstreamConnection: Sendable {
             channel.close(promise: nil)
             throw error
         }
-        return UpstreamConnection(channel: channel, inbox: inbox)
+        return UpstreamConnection(channel: channel, inbox: inbox, feeder: feeder)
+    }
+
+    /// Relays the rest of the response body through `relay`, on the connection's event loop (the
+    /// client's too); returns when the body ended. Cancelling closes the upstream connection.
+    func relayBody(_ relay: BodyRelay) async -> BodyRelay.End {
+        let feeder = feeder
+        channel.eventLoop.execute { feeder.startRelay(relay) }
+        return await withTaskCancellationHandler {
+            (try? await relay.ended.get()) ?? .closed
+        } onCancel: { [channel] in
+            channel.close(promise: nil)
+        }
     }
 
     /// Sends one part of the request; returns once the socket took it.
@@ -68,11 +84,6 @@ final class UpstreamConnection: Sendable {
     /// The next response part; nil when the upstream closed the connection cleanly.
     func next() async throws -> HTTPClientResponsePart? {
         try await inbox.next()
-    }
-
-    /// The next response part if it already arrived; never waits.
-    func nextIfAvailable() -> HTTPClientResponsePart? {
-        inbox.nextIfAvailable()
     }
 
     /// Whether the connection can carry another exchange: open, and nothing unasked-for arrived.
@@ -150,6 +161,8 @@ private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
     // Event-loop confined, like every handler's state.
     private var context: ChannelHandlerContext?
     private var readHeld = false
+    /// While set, body parts go straight to the client through it instead of the inbox.
+    private var relay: BodyRelay?
 
     init(inbox: AsyncInbox<HTTPClientResponsePart>) {
         self.inbox = inbox
@@ -172,24 +185,70 @@ private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
         inbox.onRoom {}  // the inbox may outlive the channel: no cycle through this handler
     }
 
+    /// Hands the body to `relay`: first what the inbox already holds, then every part as it is read.
+    func startRelay(_ relay: BodyRelay) {
+        relay.resumeReads = { [self] in resumeReading() }
+        relay.onFinish = { [self] in
+            if self.relay === relay { self.relay = nil }
+            resumeReading()
+        }
+        while !relay.isFinished, let part = inbox.nextIfAvailable() {
+            relay.receive(part)
+        }
+        if !relay.isFinished {
+            let ending = inbox.ending
+            if let failure = ending.failure {
+                relay.upstreamFailed(failure)
+            } else if ending.finished {
+                relay.upstreamClosed()
+            } else {
+                self.relay = relay
+                relay.readComplete()
+            }
+        }
+        resumeReading()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        inbox.offer(unwrapInboundIn(data))
+        let part = unwrapInboundIn(data)
+        if let relay, !relay.isFinished {
+            relay.receive(part)
+        } else {
+            relay = nil
+            inbox.offer(part)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        relay?.readComplete()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        relay?.upstreamFailed(error)
+        relay = nil
         inbox.finish(throwing: error)
         context.fireErrorCaught(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        relay?.upstreamClosed()
+        relay = nil
         inbox.finish()
         context.fireChannelInactive()
     }
 
     func read(context: ChannelHandlerContext) {
-        guard inbox.hasRoom() else {
-            readHeld = true
-            return
+        if let relay, !relay.isFinished {
+            guard !relay.holdsReads else {
+                readHeld = true
+                return
+            }
+        } else {
+            guard inbox.hasRoom() else {
+                readHeld = true
+                return
+            }
         }
         context.read()
     }

@@ -149,9 +149,10 @@ private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHand
     }
 }
 
-/// Hands one upstream connection's response parts to its inbox as they are decoded, and passes a
-/// read request on to the socket only while the inbox has room; the consumer making room resumes
-/// reading. An idle pooled connection keeps reading, so the upstream closing it is seen at once.
+/// Hands one upstream connection's response parts to its inbox as they are decoded, or, while a
+/// body is relayed, to its `BodyRelay`; passes a read request on to the socket only while the inbox
+/// has room (or the relay's client is not backed up). An idle pooled connection keeps reading, so
+/// the upstream closing it is seen at once.
 private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart

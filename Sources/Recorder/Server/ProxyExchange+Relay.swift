@@ -5,8 +5,10 @@ import NIOCore
 import NIOHTTP1
 
 extension ProxyExchange {
-    /// Sends the request upstream on a pooled or new connection and relays the answer; a pooled
-    /// connection that turns out dead before any answer is replaced once.
+    /// Sends the request upstream on a pooled or new connection and relays the answer. A pooled
+    /// connection found closed before the request went out is replaced once; one that fails after
+    /// the request may have reached the upstream is replaced only for idempotent methods (a POST
+    /// is never sent twice: a reset after reading it is indistinguishable from a stale connection).
     func relay(
         _ upstreamHead: HTTPRequestHead, resolved: ResolvedTarget, body: RequestBodyCapture, control: ExchangeControl,
         start: ContinuousClock.Instant
@@ -28,8 +30,8 @@ extension ProxyExchange {
                 let termination = control.reason?.termination ?? UpstreamErrorClassifier.connectTermination(for: error)
                 return finished(&capture, termination, start: start, client: answerWithoutUpstream(termination))
             }
-            let replay = retried ? body.complete : nil
-            let attempt = await withTaskGroup(of: Bool.self) { group -> Attempt in
+            let replay = retried && body.ended ? body.complete : nil
+            let attempt = await withTaskGroup(of: Delivery.self) { group -> Attempt in
                 group.addTask {
                     await sendRequest(upstreamHead, to: upstream, body: body, replay: replay, control: control)
                 }
@@ -37,17 +39,16 @@ extension ProxyExchange {
                 // A request still being written to a broken connection must not hold the exchange.
                 if attempt.termination != .finished { upstream.close() }
                 group.cancelAll()
-                let sent = await group.next() ?? false
-                return Attempt(read: attempt, requestSent: sent)
+                let delivery = await group.next() ?? .partial
+                return Attempt(read: attempt, delivery: delivery)
             }
-            let reusable = attempt.read.termination == .finished && attempt.requestSent && attempt.read.keepAlive
+            let reusable = attempt.read.termination == .finished && attempt.delivery == .sent && attempt.read.keepAlive
             context.upstream.release(upstream, route: resolved.route, reusable: reusable)
 
-            // A pooled connection the upstream had closed fails before any answer: send again on
-            // a new one, when the whole body is at hand.
+            // Not sent: the body (if any) is still the client's to send. Sent again: as captured.
             if reused, !attempt.read.gotHead, control.reason == nil, !retried,
                 attempt.read.termination == .closedEarly || attempt.read.termination == .reset,
-                body.complete != nil
+                attempt.delivery == .notSent || (head.method.isIdempotent && body.complete != nil)
             {
                 retried = true
                 continue
@@ -62,7 +63,17 @@ extension ProxyExchange {
     /// One try on one upstream connection.
     struct Attempt {
         var read: ReadResult
-        var requestSent: Bool
+        var delivery: Delivery
+    }
+
+    /// How much of the request went to the upstream connection.
+    enum Delivery: Sendable, Hashable {
+        /// None of it: the connection was closed before its head was handed over.
+        case notSent
+        /// Some of it may have reached the upstream, not all (the client left, the connection failed).
+        case partial
+        /// All of it, end included.
+        case sent
     }
 
     /// How reading (and relaying) one response went.
@@ -87,13 +98,20 @@ extension ProxyExchange {
     }
 
     /// Writes the request upstream: the head, then the body as the client sends it (or, when
-    /// sending again, as captured), then the end. True when all of it was written.
+    /// sending again, as captured), then the end; says how far it got.
     func sendRequest(
         _ upstreamHead: HTTPRequestHead, to upstream: UpstreamConnection, body: RequestBodyCapture, replay: [UInt8]?,
         control: ExchangeControl
-    ) async -> Bool {
+    ) async -> Delivery {
+        // A head the connection refuses (closed before it) never reached the upstream: only then
+        // is it certain the upstream did not see the request.
+        guard upstream.channel.isActive else { return .notSent }
         do {
             try await upstream.write(.head(upstreamHead))
+        } catch {
+            return .notSent
+        }
+        do {
             if let replay {
                 if !replay.isEmpty { try await upstream.write(.body(.byteBuffer(ByteBuffer(bytes: replay)))) }
             } else if !body.ended {
@@ -107,13 +125,13 @@ extension ProxyExchange {
                     }
                 }
                 // The client left before its body ended: the upstream gets no end either.
-                guard body.ended else { return false }
+                guard body.ended else { return .partial }
             }
             try await upstream.write(.end(nil))
             control.beginWaiting()
-            return true
+            return .sent
         } catch {
-            return false
+            return .partial
         }
     }
 
@@ -155,71 +173,29 @@ extension ProxyExchange {
             || (head.version.minor == 0 && !headers.contains(name: "content-length"))
         if closeClient { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
         do {
-            try await outbound.write(.head(clientHead))
+            try await sendToClient(.head(clientHead))
         } catch {
             return ReadResult(
                 termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
         }
 
-        var termination = UpstreamTermination.finished
-        var batch: [HTTPServerResponsePart] = []
-        reading: while true {
-            var part: HTTPClientResponsePart?
-            control.beginWaiting()
-            do {
-                part = try await upstream.next()
-                control.endWaiting()
-            } catch {
-                control.endWaiting()
-                termination = failure(error)
-                break
-            }
-            // Whatever else already arrived goes out in the same write: one flush, nothing waits.
-            let arrival = offset()
-            var ended = false
-            batch.removeAll(keepingCapacity: true)
-            var frames = 0
-            var bytes = 0
-            while let current = part {
-                switch current {
-                case .body(let chunk):
-                    batch.append(.body(.byteBuffer(chunk)))
-                    frames += capture.receive(chunk.readableBytesView, at: arrival)
-                    bytes += chunk.readableBytes
-                case .end:
-                    ended = true
-                case .head:
-                    termination = .closedEarly
-                    ended = true
-                }
-                if ended { break }
-                part = upstream.nextIfAvailable()
-            }
-            if part == nil && !ended && batch.isEmpty {
-                termination = .closedEarly
-                break
-            }
-            if !batch.isEmpty {
-                do {
-                    try await outbound.write(contentsOf: batch)
-                } catch {
-                    termination = control.reason?.termination ?? .clientAborted
-                    break
-                }
-                context.metrics.relayed(frames: frames, bytes: bytes)
-            }
-            if ended { break }
+        let relay = BodyRelay(
+            client: connection.channel, capture: capture, start: start, control: control, metrics: context.metrics)
+        let end = await upstream.relayBody(relay)
+        capture = relay.capture
+        let termination: UpstreamTermination
+        var delivered = true
+        switch end {
+        case .finished(let endDelivered):
+            termination = .finished
+            delivered = endDelivered
+        case .failed(let error): termination = failure(error)
+        case .closed, .unexpectedHead: termination = control.reason?.termination ?? .closedEarly
+        case .clientGone: termination = control.reason?.termination ?? .clientAborted
         }
-
         let client: ClientDisposition
         switch termination {
-        case .finished:
-            do {
-                try await outbound.write(.end(nil))
-                client = .completed
-            } catch {
-                client = .gone
-            }
+        case .finished: client = delivered ? .completed : .gone
         case .reset: client = .reset
         case .clientAborted: client = .gone
         case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
@@ -238,6 +214,17 @@ extension ProxyExchange {
         case .closedEarly, .shutdown, .finished: return .close
         case .connectFailed: return .answer(.badGateway, "tapedeck record: the upstream could not be reached\n")
         case .timeout: return .answer(.gatewayTimeout, "tapedeck record: the upstream did not answer in time\n")
+        }
+    }
+}
+
+extension HTTPMethod {
+    /// Whether sending the request twice has the effect of sending it once (RFC 9110, 9.2.2), so
+    /// a proxy may send it again when a reused connection failed before answering.
+    var isIdempotent: Bool {
+        switch self {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: return true
+        default: return false
         }
     }
 }

@@ -8,33 +8,39 @@ import NIOTLS
 /// One HTTP/1.1 connection to an upstream, used by one exchange at a time and kept for the next
 /// when its response ended cleanly.
 ///
-/// A task owns the channel for its whole life (NIO's scoped `executeThenClose`): it reads response
-/// parts into a small inbox, so the socket is read no faster than the exchange relays, and parts
-/// that arrived before the upstream closed or reset are all delivered before the failure.
+/// A handler on the connection's event loop puts response parts into a small inbox as they are
+/// decoded (no task in between) and reads the socket only while the inbox has room; once the
+/// exchange has the head, the body goes from that handler straight to the client (`BodyRelay`),
+/// read no faster than the client takes it. Parts that arrived before the upstream closed or
+/// reset are all delivered before the failure.
 final class UpstreamConnection: Sendable {
     let channel: any Channel
-    /// A few parts at most: enough to relay what arrived together in one write, little to hold
-    /// for a client that reads slowly.
-    private let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
-    private let writer = NIOLockedValueBox<NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>?>(nil)
+    /// A few parts at most before reading stops: enough to relay what arrived together in one
+    /// write, little to hold for a client that reads slowly.
+    private let inbox: AsyncInbox<HTTPClientResponsePart>
+    private let feeder: ResponseFeeder
     private let idleSince = NIOLockedValueBox<NIODeadline>(.now())
 
-    private init(channel: any Channel) {
+    private init(channel: any Channel, inbox: AsyncInbox<HTTPClientResponsePart>, feeder: ResponseFeeder) {
         self.channel = channel
+        self.inbox = inbox
+        self.feeder = feeder
     }
 
-    /// Connects (TLS when `tls` is given) and starts the owning task.
+    /// Connects (TLS when `tls` is given).
     static func open(
         host: String, port: Int, tls: NIOSSLContext?, eventLoop: any EventLoop, connectTimeout: TimeAmount
     ) async throws -> UpstreamConnection {
         let serverHostname = host.isIPAddress ? nil : host
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
-        let asyncChannel = try await ClientBootstrap(group: eventLoop)
+        let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
+        let feeder = ResponseFeeder(inbox: inbox)
+        let channel = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Small reads keep what a slow client leaves buffered here small.
             .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 4096, maximum: 16384))
-            .connect(host: host, port: port) { channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(
@@ -44,66 +50,40 @@ final class UpstreamConnection: Sendable {
                         try channel.pipeline.syncOperations.addHandler(waiter)
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+                    try channel.pipeline.syncOperations.addHandler(feeder)
                 }
             }
+            .connect(host: host, port: port).get()
         // A TLS failure (untrusted certificate, wrong name) is a failure to connect, not a cut.
         do {
             try await handshake.withLockedValue({ $0 })?.get()
         } catch {
-            asyncChannel.channel.close(promise: nil)
+            channel.close(promise: nil)
             throw error
         }
-        let connection = UpstreamConnection(channel: asyncChannel.channel)
-        await withCheckedContinuation { (ready: CheckedContinuation<Void, Never>) in
-            Self.startOwner(on: eventLoop) {
-                do {
-                    try await asyncChannel.executeThenClose { inbound, outbound in
-                        connection.writer.withLockedValue { $0 = outbound }
-                        ready.resume()
-                        do {
-                            for try await part in inbound {
-                                guard await connection.inbox.push(part) else { break }
-                            }
-                            connection.inbox.finish()
-                        } catch {
-                            connection.inbox.finish(throwing: error)
-                        }
-                    }
-                } catch {
-                    // Closing failed after the reader ended; the inbox already says why.
-                }
-                connection.inbox.finish()
-            }
-        }
-        return connection
+        return UpstreamConnection(channel: channel, inbox: inbox, feeder: feeder)
     }
 
-    /// Runs the task owning the channel on the channel's own loop (where its reads arrive).
-    private static func startOwner(on eventLoop: any EventLoop, _ body: @escaping @Sendable () async -> Void) {
-        if #available(macOS 15.0, *) {
-            Task(executorPreference: EventLoopTaskExecutor(eventLoop: eventLoop)) { await body() }
-        } else {
-            Task { await body() }
+    /// Relays the rest of the response body through `relay`, on the connection's event loop (the
+    /// client's too); returns when the body ended. Cancelling closes the upstream connection.
+    func relayBody(_ relay: BodyRelay) async -> BodyRelay.End {
+        let feeder = feeder
+        channel.eventLoop.execute { feeder.startRelay(relay) }
+        return await withTaskCancellationHandler {
+            (try? await relay.ended.get()) ?? .closed
+        } onCancel: { [channel] in
+            channel.close(promise: nil)
         }
     }
 
-    /// Sends one part of the request, waiting while the socket cannot take more.
+    /// Sends one part of the request; returns once the socket took it.
     func write(_ part: HTTPClientRequestPart) async throws {
-        guard let writer = writer.withLockedValue({ $0 }) else { throw ChannelError.ioOnClosedChannel }
-        try await writer.write(part)
+        try await channel.writeAndFlush(part).get()
     }
 
     /// The next response part; nil when the upstream closed the connection cleanly.
     func next() async throws -> HTTPClientResponsePart? {
         try await inbox.next()
-    }
-
-    /// The next response part if it already arrived; never waits.
-    func nextIfAvailable() -> HTTPClientResponsePart? {
-        inbox.nextIfAvailable()
     }
 
     /// Whether the connection can carry another exchange: open, and nothing unasked-for arrived.
@@ -115,7 +95,7 @@ final class UpstreamConnection: Sendable {
         set { idleSince.withLockedValue { $0 = newValue } }
     }
 
-    /// Closes the connection (the owning task then ends).
+    /// Closes the connection.
     func close() {
         channel.close(promise: nil)
     }
@@ -166,5 +146,117 @@ private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHand
 
     func handlerRemoved(context: ChannelHandlerContext) {
         complete(.failure(ChannelError.ioOnClosedChannel))
+    }
+}
+
+/// Hands one upstream connection's response parts to its inbox as they are decoded, or, while a
+/// body is relayed, to its `BodyRelay`; passes a read request on to the socket only while the inbox
+/// has room (or the relay's client is not backed up). An idle pooled connection keeps reading, so
+/// the upstream closing it is seen at once.
+private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private let inbox: AsyncInbox<HTTPClientResponsePart>
+    // Event-loop confined, like every handler's state.
+    private var context: ChannelHandlerContext?
+    private var readHeld = false
+    /// While set, body parts go straight to the client through it instead of the inbox.
+    private var relay: BodyRelay?
+
+    init(inbox: AsyncInbox<HTTPClientResponsePart>) {
+        self.inbox = inbox
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loop = context.eventLoop
+        inbox.onRoom { [self] in
+            if loop.inEventLoop {
+                resumeReading()
+            } else {
+                loop.execute { self.resumeReading() }
+            }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        inbox.onRoom {}  // the inbox may outlive the channel: no cycle through this handler
+    }
+
+    /// Hands the body to `relay`: first what the inbox already holds, then every part as it is read.
+    func startRelay(_ relay: BodyRelay) {
+        relay.resumeReads = { [self] in resumeReading() }
+        relay.onFinish = { [self] in
+            if self.relay === relay { self.relay = nil }
+            resumeReading()
+        }
+        while !relay.isFinished, let part = inbox.nextIfAvailable() {
+            relay.receive(part)
+        }
+        if !relay.isFinished {
+            let ending = inbox.ending
+            if let failure = ending.failure {
+                relay.upstreamFailed(failure)
+            } else if ending.finished {
+                relay.upstreamClosed()
+            } else {
+                self.relay = relay
+                relay.readComplete()
+            }
+        }
+        resumeReading()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if let relay, !relay.isFinished {
+            relay.receive(part)
+        } else {
+            relay = nil
+            inbox.offer(part)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        relay?.readComplete()
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        relay?.upstreamFailed(error)
+        relay = nil
+        inbox.finish(throwing: error)
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        relay?.upstreamClosed()
+        relay = nil
+        inbox.finish()
+        context.fireChannelInactive()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let relay, !relay.isFinished {
+            guard !relay.holdsReads else {
+                readHeld = true
+                return
+            }
+        } else {
+            guard inbox.hasRoom() else {
+                readHeld = true
+                return
+            }
+        }
+        context.read()
+    }
+
+    private func resumeReading() {
+        guard readHeld, let context else { return }
+        readHeld = false
+        read(context: context)
     }
 }

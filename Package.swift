@@ -157,7 +157,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "tapedeck", "Dialects"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "TestSupport", "tapedeck", "Dialects",
+                // Only to make a foreign SQLite database for the bad-input table.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(name: "FaultsTests", dependencies: ["TestSupport", "Faults", "Dialects", "SSE"]),
         .testTarget(
             name: "ReplayTests",

@@ -52,7 +52,7 @@ struct MalformedHTTPTests {
               route: ("HTTP/1.1 4", ""), record: ("HTTP/1.1 4", "")),
         Probe(name: "unknown path", request: post("/v2/nothing", body: "{}"),
               serve: ("HTTP/1.1 404", "tapedeck replay: no provider endpoint at POST /v2/nothing"),
-              route: ("HTTP/1.1 404", ""),
+              route: ("HTTP/1.1 404", #"tapedeck route: no endpoint at POST \/v2\/nothing; it serves POST \/v1\/chat\/completions"#),
               record: ("HTTP/1.1 404", "tapedeck replay: no provider endpoint at POST /v2/nothing")),
         Probe(name: "x-tapedeck-fault header with a misspelt kind",
               request: post("/v1/chat/completions", body: chatBody, headers: "x-tapedeck-fault: cutt:after=1\r\n"),

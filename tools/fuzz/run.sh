@@ -75,5 +75,8 @@ case "$target" in
 esac
 
 echo "fuzz: running $target for ${seconds}s" >&2
-"$binary" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+# Wire-format keys and extreme numbers, so mutations reach the decoders' interesting branches.
+dict=()
+[[ "$target" != sse ]] && dict=(-dict="$root/tools/fuzz/wire.dict")
+"$binary" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -artifact_prefix="$work/artifacts/$target/" -print_final_stats=1 "$@"

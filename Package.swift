@@ -166,6 +166,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                // Only to make a foreign SQLite database for the bad-input table.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "FaultsTests", dependencies: ["TestSupport", "Faults", "Dialects", "SSE"]),

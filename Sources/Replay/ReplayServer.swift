@@ -80,7 +80,8 @@ public final class ReplayServer: Sendable {
                         return
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: false, withErrorHandling: true)
+                        withPipeliningAssistance: false, withErrorHandling: false)
+                    try channel.pipeline.syncOperations.addHandler(MalformedRequestResponder())
                     try channel.pipeline.syncOperations.addHandler(
                         ReplayRequestHandler(
                             connection: connection, registry: registry, exchange: exchange,

@@ -16,6 +16,7 @@ public func buildGatewayApplication(
 ) -> some ApplicationProtocol {
     let responder = GatewayResponder(router: router, settings: settings)
     let routes = Hummingbird.Router(context: GatewayRequestContext.self)
+    routes.add(middleware: UnknownPathMiddleware())
     routes.get("/health") { _, _ -> Response in
         Response(
             status: .ok, headers: [.contentType: "application/json"],

@@ -53,6 +53,10 @@ public struct SSEParser: Sendable {
         return frames
     }
 
+    /// How many fed bytes the parser holds because no frame has claimed them yet; never more
+    /// than the input not yet returned in frames (what fuzz tests check memory against).
+    var retainedByteCount: Int { buffer.count }
+
     /// Convenience: parses a whole stream at once.
     public static func parse<Bytes: Collection>(_ bytes: Bytes) -> [SSEFrame] where Bytes.Element == UInt8 {
         var parser = SSEParser()

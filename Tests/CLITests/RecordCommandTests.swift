@@ -85,7 +85,9 @@ struct RecordCommandTests {
 
 /// One HTTP exchange over a plain socket: writes the request, reads until the server closes.
 enum RawHTTP {
-    static func exchange(port: Int, request: String) throws -> String {
+    /// With `halfClose`, the sending side is shut after the request, as a client that gives up
+    /// mid-body does.
+    static func exchange(port: Int, request: String, halfClose: Bool = false) throws -> String {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -109,6 +111,7 @@ enum RawHTTP {
             guard written > 0 else { throw CocoaError(.fileWriteUnknown) }
             sent += written
         }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)
         while true {

@@ -110,6 +110,20 @@ struct ScopedFaultTests {
         #expect(try ScopedFault(parsing: scoped.description).description == scoped.description)
     }
 
+    @Test("a misspelt kind followed by a value is reported as a misspelt kind, not as a model", arguments: [
+        ("cutt:after=1", "fault spec 'cutt:after=1': unknown kind 'cutt'"),
+        ("stal:after=1,seconds=2", "fault spec 'stal:after=1,seconds=2': unknown kind 'stal'"),
+        ("llama3:8b=cutt:after=3", "fault spec 'cutt:after=3': unknown kind 'cutt'"),
+    ])
+    func misspeltKind(text: String, message: String) {
+        do {
+            let parsed = try ScopedFault(parsing: text)
+            Issue.record("'\(text)' parsed as \(parsed)")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error)")
+        }
+    }
+
     @Test("an empty model is refused")
     func emptyModel() {
         #expect(throws: FaultSpecError.emptyModel(spec: "=ok")) { try ScopedFault(parsing: "=ok") }

@@ -69,7 +69,7 @@ public struct AnthropicMessagesAccumulator: StreamAccumulator {
         var usage: Usage?
         let inputParts = [uncachedInputTokens, cacheCreationTokens, cacheReadTokens].compactMap { $0 }
         if !inputParts.isEmpty || outputTokens != nil {
-            usage = Usage(inputTokens: inputParts.reduce(0, +), outputTokens: outputTokens ?? 0)
+            usage = Usage(inputTokens: inputParts.reduce(0) { $0.saturatingAdding($1) }, outputTokens: outputTokens ?? 0)
         }
         let toolCalls = toolOrder.compactMap { toolBlocks[$0] }.map { block in
             ToolCall(id: block.id, name: block.name, arguments: block.partialJSON.isEmpty ? block.initialArguments : block.partialJSON)

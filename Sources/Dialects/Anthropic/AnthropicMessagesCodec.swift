@@ -126,7 +126,7 @@ extension AnthropicMessagesCodec {
     /// Nil when the object names none of them.
     static func inputTokens(in usage: JSONValue) -> Int? {
         let parts = ["input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"].compactMap { usage[$0]?.intValue }
-        return parts.isEmpty ? nil : parts.reduce(0, +)
+        return parts.isEmpty ? nil : parts.reduce(0) { $0.saturatingAdding($1) }
     }
 
     /// A tool call's arguments as text: the JSON of its `input` object (compact, keys sorted).

@@ -86,8 +86,21 @@ public struct Usage: Codable, Hashable, Sendable {
         case outputTokens = "output_tokens"
     }
 
+    /// The counts of two attempts combined; saturates rather than trapping on counts a provider
+    /// (or a damaged recording) makes absurdly large.
     public static func + (lhs: Usage, rhs: Usage) -> Usage {
-        Usage(inputTokens: lhs.inputTokens + rhs.inputTokens, outputTokens: lhs.outputTokens + rhs.outputTokens)
+        Usage(
+            inputTokens: lhs.inputTokens.saturatingAdding(rhs.inputTokens),
+            outputTokens: lhs.outputTokens.saturatingAdding(rhs.outputTokens))
+    }
+}
+
+extension Int {
+    /// The sum, clamped to `Int.min...Int.max`: token counts come from the wire and must not trap.
+    func saturatingAdding(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        guard overflow else { return sum }
+        return other > 0 ? .max : .min
     }
 }
 

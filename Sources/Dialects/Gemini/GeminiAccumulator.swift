@@ -58,6 +58,8 @@ public struct GeminiAccumulator: StreamAccumulator {
         var sawFinish = false
         for (position, candidate) in (chunk["candidates"]?.arrayValue ?? []).enumerated() {
             let choice = candidate["index"]?.intValue ?? position
+            // An absurd index would grow the choice list to its size: read only plausible ones.
+            guard GeminiCodec.candidateIndices.contains(choice) else { continue }
             for part in candidate["content"]?["parts"]?.arrayValue ?? [] {
                 if let call = part["functionCall"] ?? part["function_call"] {
                     partial.toolCalls.append(toolCall(from: call))

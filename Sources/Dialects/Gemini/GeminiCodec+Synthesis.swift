@@ -71,7 +71,7 @@ extension GeminiCodec {
         return [
             "promptTokenCount": .int(usage.inputTokens),
             "candidatesTokenCount": .int(usage.outputTokens),
-            "totalTokenCount": .int(usage.inputTokens + usage.outputTokens),
+            "totalTokenCount": .int(usage.inputTokens.saturatingAdding(usage.outputTokens)),
         ]
     }
 

@@ -7,6 +7,9 @@ public struct GeminiCodec: DialectCodec {
 
     public var dialect: Dialect { .gemini }
 
+    /// The candidate indices read; others are ignored (Gemini sends at most 8 candidates).
+    static let candidateIndices = 0..<128
+
     /// Gemini sends bare `data:` lines and ends them with CRLF.
     public var encoder: SSEEncoder { SSEEncoder(lineEnding: "\r\n", namesMessageEvents: false) }
 
@@ -110,8 +113,8 @@ extension GeminiCodec {
     static func usage(from metadata: JSONValue) -> Usage {
         let count = { (key: String) in metadata[key]?.intValue ?? 0 }
         return Usage(
-            inputTokens: count("promptTokenCount") + count("toolUsePromptTokenCount"),
-            outputTokens: count("candidatesTokenCount") + count("thoughtsTokenCount")
+            inputTokens: count("promptTokenCount").saturatingAdding(count("toolUsePromptTokenCount")),
+            outputTokens: count("candidatesTokenCount").saturatingAdding(count("thoughtsTokenCount"))
         )
     }
 

@@ -96,7 +96,7 @@ public struct OpenAIResponsesCodec: DialectCodec {
     public func inBandErrorEvent(kind: ErrorKind, message: String?, after sent: [SSEEvent]) -> SSEEvent {
         let last = sent.last { $0.data.contains("sequence_number") }
             .flatMap { try? JSONValue.parse($0.data) }?["sequence_number"]?.intValue
-        return inBandErrorEvent(kind: kind, message: message, sequenceNumber: last.map { $0 + 1 } ?? 0)
+        return inBandErrorEvent(kind: kind, message: message, sequenceNumber: last.map { min($0, Int.max - 1) + 1 } ?? 0)
     }
 
     public func inBandErrorEvent(kind: ErrorKind, message: String?, sequenceNumber: Int) -> SSEEvent {

@@ -53,7 +53,9 @@ enum OpenAIErrorCatalog {
         var headers = [HTTPField("content-type", "application/json")]
         if let retryAfter {
             headers.append(HTTPField("retry-after", String(retryAfter)))
-            headers.append(HTTPField("retry-after-ms", String(retryAfter * 1000)))
+            // A retry-after too large to express in milliseconds (from a fault spec) is sent clamped.
+            let (milliseconds, overflow) = retryAfter.multipliedReportingOverflow(by: 1000)
+            headers.append(HTTPField("retry-after-ms", String(overflow ? (retryAfter < 0 ? Int.min : Int.max) : milliseconds)))
         }
         headers.append(HTTPField("x-request-id", OpenAISyntheticID.make(prefix: "req_", seed: body)))
         return ProviderErrorResponse(status: shape(for: kind).status, headers: headers, body: body)

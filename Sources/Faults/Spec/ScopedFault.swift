@@ -12,10 +12,14 @@ public struct ScopedFault: Sendable, CustomStringConvertible {
 
     /// Parses `[MODEL=]SPEC`. The text before the first `=` is a model unless it reads as the
     /// start of a spec (`KIND:key`), so model names with colons (`llama3:8b=cut:after=3`) work.
+    /// What follows a model's `=` is a spec, which starts with a kind's name: text like
+    /// `cutt:after=1` (a misspelt kind, then a value) is read, and reported, as one spec.
     public init(parsing text: String) throws(FaultSpecError) {
         let trimmed = text.trimmedSpaces
         guard !trimmed.isEmpty else { throw .empty }
-        if let equals = trimmed.firstIndex(of: "="), Self.isModelPrefix(trimmed[..<equals]) {
+        if let equals = trimmed.firstIndex(of: "="), Self.isModelPrefix(trimmed[..<equals]),
+            trimmed[trimmed.index(after: equals)...].trimmedSpaces.first?.isLetter ?? true
+        {
             let model = trimmed[..<equals].trimmedSpaces
             guard !model.isEmpty else { throw .emptyModel(spec: trimmed) }
             self.init(model: model, fault: try FaultCatalogue.parse(String(trimmed[trimmed.index(after: equals)...])))

@@ -43,8 +43,19 @@ public final class ReplayService: ReplayResponder {
         do {
             header = try request.header(FaultHeader.name).map { try FaultHeader(parsing: $0) }
         } catch {
-            let response = dialect.codec.errorResponse(kind: .badRequest, message: "tapedeck: \(error)", retryAfter: nil)
+            let response = dialect.codec.errorResponse(
+                kind: .badRequest, message: "tapedeck: \(FaultHeader.name) header: \(error)", retryAfter: nil)
             return PlainResponses.error(response)
+        }
+        // A body that is not JSON would otherwise surface as a confusing miss ("model none").
+        if !request.body.isEmpty {
+            do {
+                _ = try JSONValue.parse(request.body)
+            } catch {
+                let response = dialect.codec.errorResponse(
+                    kind: .badRequest, message: "tapedeck: the request body is not valid JSON (\(error))", retryAfter: nil)
+                return PlainResponses.error(response)
+            }
         }
         let incoming = IncomingRequest(dialect: dialect, target: request.path, body: request.body)
         let decision = await state.decide(incoming, header: header)

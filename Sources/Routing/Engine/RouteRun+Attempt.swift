@@ -250,8 +250,12 @@ extension RouteRun {
         func value(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name }?.value.trimmingCharacters(in: .whitespaces)
         }
-        if let ms = value("retry-after-ms").flatMap(Double.init), ms >= 0 { return .milliseconds(Int64(ms.rounded())) }
-        if let seconds = value("retry-after").flatMap(Double.init), seconds >= 0 { return .milliseconds(Int64((seconds * 1000).rounded())) }
+        // Clamped to a day: a larger (or infinite) value from an upstream means "much later"; converting it unclamped traps.
+        let longest = 86_400_000.0
+        if let ms = value("retry-after-ms").flatMap(Double.init), ms >= 0 { return .milliseconds(Int64(min(ms, longest).rounded())) }
+        if let seconds = value("retry-after").flatMap(Double.init), seconds >= 0 {
+            return .milliseconds(Int64(min(seconds * 1000, longest).rounded()))
+        }
         return nil
     }
 }

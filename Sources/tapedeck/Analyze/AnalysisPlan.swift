@@ -31,10 +31,11 @@ struct AnalysisPlan {
                 ? "the built-in demo needs \(Self.demoCassette): run `tapedeck analyze` from the repository root, or pass --cassette."
                 : "\(cassette) does not exist.")
         }
+        try requireFile(cassette)
         library = try RecordingLibrary.load(path: cassette)
         let routerPath = command.router ?? (command.target == nil ? Self.demoRouter : nil)
         if let routerPath {
-            guard FileManager.default.fileExists(atPath: routerPath) else { throw CLIError("\(routerPath) does not exist.") }
+            try requireFile(routerPath)
             let loaded = try RouterConfigLoader.load(contentsOf: URL(fileURLWithPath: routerPath), environment: ProcessInfo.processInfo.environment)
             for warning in loaded.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             routerConfig = (loaded.config, routerPath)
@@ -50,6 +51,7 @@ struct AnalysisPlan {
         if let path = command.scenarios ?? (isDemo ? Self.demoScenarios : nil) {
             let library = self.library
             let config = routerConfig?.config
+            try requireFile(path)
             do {
                 scenarios += try ScenarioFile.load(path: path).map { try RecordedScenarios.resolve($0, library: library, config: config) }
             } catch let error as RecordedScenarioError {

@@ -27,6 +27,7 @@ struct CassetteExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try requireFile(cassette)
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let handle: FileHandle
         if let out {

@@ -19,6 +19,7 @@ struct CassetteListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try requireFile(cassette)
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let summaries = try store.summaries(matching: filters.filter())
         if json {

@@ -24,6 +24,7 @@ struct CassetteShowCommand: ParsableCommand {
     var noOutcome = false
 
     func run() throws {
+        try requireFile(cassette)
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let interaction = try store.interaction(id: id)
         print(render(interaction))

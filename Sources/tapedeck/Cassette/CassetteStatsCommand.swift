@@ -17,6 +17,7 @@ struct CassetteStatsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        try requireFile(cassette)
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let stats = try store.stats()
         if json {

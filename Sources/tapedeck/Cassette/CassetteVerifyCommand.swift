@@ -14,6 +14,7 @@ struct CassetteVerifyCommand: ParsableCommand {
     var cassette: String
 
     func run() throws {
+        try requireFile(cassette)
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let report = try store.verify()
         guard let first = report.problems.first else {

@@ -74,6 +74,7 @@ struct RecordCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try checkExistingCassette()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -108,5 +109,17 @@ struct RecordCommand: AsyncParsableCommand {
         let recorded = snapshot.interactions.values.reduce(0, +)
         print("Recorded \(recorded - snapshot.droppedWrites) of \(recorded) interactions into \(cassette)"
               + (snapshot.droppedWrites > 0 ? " (\(snapshot.droppedWrites) could not be written)." : "."))
+    }
+
+    /// Refuses to start on a file that exists but can never be recorded into (a directory, a newer
+    /// format, another database, not SQLite): a mistake in the command, not a passing disk problem,
+    /// so relaying without recording would silently lose every interaction. An empty file is a
+    /// cassette still to be created.
+    private func checkExistingCassette() throws {
+        guard FileManager.default.fileExists(atPath: cassette) else { return }
+        try requireFile(cassette)
+        let size = (try? FileManager.default.attributesOfItem(atPath: cassette)[.size] as? Int) ?? 0
+        guard size > 0 else { return }
+        try CassetteStore(path: cassette, mode: .readOnly).close()
     }
 }

@@ -22,6 +22,7 @@ struct RouteCommand: AsyncParsableCommand {
     var listen = ListenAddress(host: "127.0.0.1", port: 4000)
 
     func run() async throws {
+        try requireFile(config)
         let loaded = try RouterConfigLoader.load(
             contentsOf: URL(fileURLWithPath: config), environment: ProcessInfo.processInfo.environment)
         for warning in loaded.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
@@ -35,9 +36,15 @@ struct RouteCommand: AsyncParsableCommand {
             // Written unbuffered: scripts wait for this line to learn the port.
             FileHandle.standardOutput.write(Data("tapedeck route: listening on http://\(settings.host):\(port)\n".utf8))
         }
-        try await runGateway(application, logger: logger) {
-            let signal = await SignalWaiter.wait()
-            FileHandle.standardError.write(Data("tapedeck route: \(signal) received, stopping\n".utf8))
+        do {
+            try await runGateway(application, logger: logger) {
+                let signal = await SignalWaiter.wait()
+                FileHandle.standardError.write(Data("tapedeck route: \(signal) received, stopping\n".utf8))
+            }
+        } catch {
+            // The HTTP client must be shut down on every path: dropping it open traps.
+            try? await transport.shutdown()
+            throw CLIError("tapedeck route cannot serve on \(listen): \(error)")
         }
         try await transport.shutdown()
     }

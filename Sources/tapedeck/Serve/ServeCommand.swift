@@ -69,7 +69,7 @@ struct ReplaySetup {
     var pacing: Pacing
 
     init(cassette: String, speed: String, seed: UInt64?, faultsFile: String?, faultSpecs: [String], capabilities: [String]) throws {
-        guard FileManager.default.fileExists(atPath: cassette) else { throw CLIError("\(cassette) does not exist.") }
+        try requireFile(cassette)
         library = try RecordingLibrary.load(path: cassette)
         do {
             pacing = try Pacing(speed: speed)
@@ -91,6 +91,7 @@ struct ReplaySetup {
             }
         }
         let file = try faultsFile.map { path throws -> FaultsFile in
+            try requireFile(path)
             do { return try FaultsFile.load(path: path) } catch { throw CLIError("\(error)") }
         } ?? FaultsFile()
         book = file.book(seed: seed, fixed: fixed, extraCapabilities: extra)

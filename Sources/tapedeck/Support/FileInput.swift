@@ -6,13 +6,19 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Reads a whole file named on the command line, with an error sentence naming it.
-func readFile(_ path: String) throws -> [UInt8] {
+/// Checks that an input file named on the command line exists and is a file, before a loader
+/// reads it (their own read errors would only say it "cannot be read").
+func requireFile(_ path: String) throws {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
         throw CLIError("\(path) does not exist.")
     }
     guard !isDirectory.boolValue else { throw CLIError("\(path) is a directory, not a file.") }
+}
+
+/// Reads a whole file named on the command line, with an error sentence naming it.
+func readFile(_ path: String) throws -> [UInt8] {
+    try requireFile(path)
     guard let data = FileManager.default.contents(atPath: path) else {
         throw CLIError("\(path) cannot be read (check its permissions).")
     }

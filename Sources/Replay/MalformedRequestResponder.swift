@@ -1,0 +1,65 @@
+import NIOCore
+import NIOHTTP1
+
+/// Answers a request the HTTP decoder cannot parse with a 400 (431 for oversized headers) whose
+/// JSON body says what was wrong, then closes the connection; NIO's own handler sends no body.
+final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// True between a response head and its end: then no second response may start.
+    private var responding = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head: responding = true
+        case .end: responding = false
+        case .body: break
+        }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        guard !responding else {
+            context.close(promise: nil)
+            return
+        }
+        let (status, reason) = Self.describe(parserError)
+        let body = Array(#"{"error":{"message":"tapedeck: \#(reason)","type":"invalid_request_error"}}"#.utf8)
+        var head = HTTPResponseHead(version: .http1_1, status: status)
+        head.headers.add(name: "content-type", value: "application/json")
+        head.headers.add(name: "content-length", value: String(body.count))
+        head.headers.add(name: "connection", value: "close")
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    static func describe(_ error: HTTPParserError) -> (HTTPResponseStatus, String) {
+        switch error {
+        case .headerOverflow:
+            return (.requestHeaderFieldsTooLarge, "the request headers are too large")
+        case .invalidMethod:
+            return (.badRequest, "the request line has no valid HTTP method")
+        case .invalidURL:
+            return (.badRequest, "the request line has no valid target")
+        case .invalidVersion, .invalidConstant:
+            return (.badRequest, "the request line is not HTTP/1.x")
+        case .invalidContentLength, .unexpectedContentLength:
+            return (.badRequest, "the Content-Length header is invalid")
+        default:
+            return (.badRequest, "the request is not valid HTTP/1.1 (\(error))")
+        }
+    }
+}

@@ -170,7 +170,8 @@ final class BadInputFiles: @unchecked Sendable {
     }
 
     private static func make() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-bad-inputs-\(UUID().uuidString)")
+        // Inputs (some hold the fixtures' keys): not kept for the secret scan.
+        let folder = try ScratchDirectory("bad-inputs", purpose: .inputs).url
         let manager = FileManager.default
         try manager.createDirectory(at: folder.appendingPathComponent("a-directory"), withIntermediateDirectories: true)
         func write(_ name: String, _ text: String) throws {

@@ -70,9 +70,9 @@ struct MalformedHTTPTests {
         let replay = try ServerProcess(["serve", "--cassette", "fixtures/cassettes/demo.jsonl", "--listen", "127.0.0.1:0"])
         defer { _ = replay.stop() }
         let replayPort = try #require(replay.port(), "serve never said where it listens: \(replay.stderr)")
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tapedeck-http-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try ScratchDirectory("malformed-http")
+        defer { scratch.remove() }
+        let folder = scratch.url
 
         let front: ServerProcess
         let healthy: String

@@ -121,7 +121,9 @@ struct ReplayServiceLoopbackTests {
         defer { Task { await live.stop() } }
         let reply = await live.post("/openai/v1/chat/completions", LiveReplay.chat(stream: wire.stream),
                                     headers: [("x-tapedeck-fault", wire.spec)])
-        #expect(reply.elapsed >= wire.minimumElapsed)
+        // Event-loop timers may fire a fraction of a millisecond early (the kernel's timer
+        // granularity): 5 % of slack still tells a delayed answer from a prompt one.
+        #expect(reply.elapsed >= wire.minimumElapsed * 0.95)
         if let terminated = wire.clientTerminated {
             #expect(reply.error == nil, "\(reply.error ?? "")")
             #expect(reply.status == wire.status)

@@ -36,9 +36,16 @@ let package = Package(
             exclude: ["CREATING_FAULTS.md"]
         ),
         .target(
+            name: "HTTPServerSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "Replay",
             dependencies: [
-                "Cassettes", "Faults", "Dialects", "SSE",
+                "Cassettes", "Faults", "Dialects", "SSE", "HTTPServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -95,7 +102,7 @@ let package = Package(
         .target(
             name: "Recorder",
             dependencies: [
-                "Cassettes", "Dialects", "SSE",
+                "Cassettes", "Dialects", "SSE", "HTTPServerSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

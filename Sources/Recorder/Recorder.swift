@@ -1,3 +1,4 @@
+import HTTPServerSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -48,7 +49,9 @@ public final class Recorder: Sendable {
                         // No pipelining assistance: it stops reading while a response is pending,
                         // and reading is how a client that went away mid-stream is noticed.
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                            withPipeliningAssistance: false, withErrorHandling: true)
+                            withPipeliningAssistance: false, withErrorHandling: false)
+                        // A request that is not HTTP gets a 400 saying why, not an empty one.
+                        try channel.pipeline.syncOperations.addHandler(MalformedRequestResponder())
                         return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 4)))

@@ -1,3 +1,4 @@
+import HTTPServerSupport
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

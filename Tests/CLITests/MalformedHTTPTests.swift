@@ -38,7 +38,7 @@ struct MalformedHTTPTests {
     static let probes: [Probe] = [
         Probe(name: "garbage request line", request: "HELLO\r\n\r\n",
               serve: ("HTTP/1.1 400", "tapedeck: the request line has no valid HTTP method"),
-              route: ("HTTP/1.1 400", ""), record: ("HTTP/1.1 400", "")),
+              route: ("HTTP/1.1 400", ""), record: ("HTTP/1.1 400", "tapedeck: the request line has no valid HTTP method")),
         Probe(name: "invalid JSON body", request: post("/v1/chat/completions", body: "{nope"),
               serve: ("HTTP/1.1 400", "tapedeck: the request body is not valid JSON (invalid JSON: expected a member name at byte 1)"),
               route: ("HTTP/1.1 400", "JSON"),
@@ -49,7 +49,7 @@ struct MalformedHTTPTests {
         Probe(name: "oversized headers (100 kB)",
               request: "GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\nConnection: close\r\n\r\n",
               serve: ("HTTP/1.1 431", "tapedeck: the request headers are too large"),
-              route: ("HTTP/1.1 4", ""), record: ("HTTP/1.1 4", "")),
+              route: ("HTTP/1.1 4", ""), record: ("HTTP/1.1 431", "tapedeck: the request headers are too large")),
         Probe(name: "unknown path", request: post("/v2/nothing", body: "{}"),
               serve: ("HTTP/1.1 404", "tapedeck replay: no provider endpoint at POST /v2/nothing"),
               route: ("HTTP/1.1 404", #"tapedeck route: no endpoint at POST \/v2\/nothing; it serves POST \/v1\/chat\/completions"#),
@@ -109,62 +109,5 @@ struct MalformedHTTPTests {
             #expect(next.hasPrefix("HTTP/1.1 200"), "\(server) after \(probe.name): \(next.prefix(300))")
         }
         #expect(front.isRunning, "\(server) exited: \(front.stderr)")
-    }
-}
-
-/// A `tapedeck` server process, read until it prints the loopback address it listens on.
-final class ServerProcess: @unchecked Sendable {
-    private let process = Process()
-    private let out = Pipe()
-    private let err = Pipe()
-    private let lock = NSLock()
-    private var stdoutText = ""
-    private var stderrText = ""
-    private let announced = DispatchSemaphore(value: 0)
-
-    init(_ arguments: [String]) throws {
-        process.executableURL = TapedeckProcess.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = Fixtures.root.deletingLastPathComponent()
-        process.standardOutput = out
-        process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            guard let self else { return }
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            let found: Bool = self.lock.withLock {
-                let before = Self.port(in: self.stdoutText) != nil
-                self.stdoutText += text
-                return !before && Self.port(in: self.stdoutText) != nil
-            }
-            if found { self.announced.signal() }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            guard let self else { return }
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self.lock.withLock { self.stderrText += text }
-        }
-        try process.run()
-    }
-
-    private static func port(in text: String) -> Int? {
-        guard let range = text.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { return nil }
-        return Int(text[range].split(separator: ":").last ?? "")
-    }
-
-    /// The port it listens on, once it says so (nil if it does not within 30 s).
-    func port() -> Int? {
-        guard announced.wait(timeout: .now() + 30) == .success else { return nil }
-        return lock.withLock { Self.port(in: stdoutText) }
-    }
-
-    var stderr: String { lock.withLock { stderrText } }
-    var isRunning: Bool { process.isRunning }
-
-    func stop() -> Int32 {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        return process.terminationStatus
     }
 }

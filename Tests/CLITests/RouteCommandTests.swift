@@ -5,57 +5,6 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// A `tapedeck route` process: started, read until it says where it listens, then signalled.
-private final class RouteProcess: @unchecked Sendable {
-    let process = Process()
-    private let out = Pipe()
-    private let err = Pipe()
-    private let lock = NSLock()
-    private var stdoutText = ""
-    private var stderrText = ""
-    private let listening = DispatchSemaphore(value: 0)
-
-    init(arguments: [String]) throws {
-        process.executableURL = TapedeckProcess.executable
-        process.arguments = arguments
-        process.standardOutput = out
-        process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            guard let self else { return }
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            let found: Bool = self.lock.withLock {
-                let before = self.stdoutText.contains("listening on")
-                self.stdoutText += text
-                return !before && self.stdoutText.contains("listening on")
-            }
-            if found { self.listening.signal() }
-        }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            guard let self else { return }
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self.lock.withLock { self.stderrText += text }
-        }
-        try process.run()
-    }
-
-    /// The port it listens on, once it says so (nil if it does not within 30 s).
-    func port() -> Int? {
-        guard listening.wait(timeout: .now() + 30) == .success else { return nil }
-        let line = lock.withLock { stdoutText }
-        return line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
-
-    var stderr: String { lock.withLock { stderrText } }
-
-    func stop() -> Int32 {
-        process.terminate()
-        process.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        return process.terminationStatus
-    }
-}
-
 @Suite("tapedeck route")
 struct RouteCommandTests {
     @Test("serves /health, prints the config's warnings to stderr, and exits 0 on SIGTERM")
@@ -72,7 +21,7 @@ struct RouteCommandTests {
               drop_params: true
             """.write(to: config, atomically: true, encoding: .utf8)
 
-        let route = try RouteProcess(arguments: ["route", "--config", config.path, "--listen", "127.0.0.1:0"])
+        let route = try ServerProcess(["route", "--config", config.path, "--listen", "127.0.0.1:0"])
         let port = try #require(route.port(), "tapedeck route never said where it listens: \(route.stderr)")
         let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/health")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)

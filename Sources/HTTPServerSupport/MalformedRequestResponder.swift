@@ -3,20 +3,23 @@ import NIOHTTP1
 
 /// Answers a request the HTTP decoder cannot parse with a 400 (431 for oversized headers) whose
 /// JSON body says what was wrong, then closes the connection; NIO's own handler sends no body.
-final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias InboundOut = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+/// Goes right after `configureHTTPServerPipeline(withErrorHandling: false)`, in `serve` and `record`.
+public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
+    public typealias InboundIn = HTTPServerRequestPart
+    public typealias InboundOut = HTTPServerRequestPart
+    public typealias OutboundIn = HTTPServerResponsePart
+    public typealias OutboundOut = HTTPServerResponsePart
+
+    public init() {}
 
     /// True between a response head and its end: then no second response may start.
     private var responding = false
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head: responding = true
         case .end: responding = false
@@ -25,7 +28,7 @@ final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHan
         context.write(data, promise: promise)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
             context.fireErrorCaught(error)
             return

@@ -3,14 +3,56 @@ import Foundation
 import GRDB
 import SSE
 
+/// One row for the writer's transaction: a finished interaction, or the open row of one under way.
+enum PendingRow: Sendable {
+    case finished(InteractionRecord)
+    case open(InteractionRecord)
+
+    var id: String {
+        switch self {
+        case .finished(let record), .open(let record): return record.id
+        }
+    }
+}
+
 extension CassetteStore {
     /// Redacts and inserts interactions in one transaction, synchronously. For imports and tools;
     /// live traffic goes through a `CassetteWriter`. Returns how many were new (an id already
-    /// present is skipped).
+    /// present is skipped). An `interrupted` interaction is stored as an open row, as the recorder
+    /// leaves it.
     @discardableResult
     public func insert(_ interactions: [Interaction], redactor: Redactor = .standard) throws -> Int {
-        let records = try interactions.map { try InteractionRecord(redactor.redact($0), compression: compression) }
-        return try insert(records: records)
+        let rows = try interactions.map { interaction -> PendingRow in
+            let record = try InteractionRecord(redactor.redact(interaction), compression: compression)
+            return interaction.ending == .interrupted ? .open(record) : .finished(record)
+        }
+        do {
+            return try pool.write { db in
+                var inserted = 0
+                for row in rows {
+                    switch row {
+                    case .finished(let record): if try record.insert(db) { inserted += 1 }
+                    case .open(let record): if try record.insertOpen(db) { inserted += 1 }
+                    }
+                }
+                return inserted
+            }
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Finished interactions and, when the file has them, rows left open by a recorder that died
+    /// (ending `interrupted`), under one name with `open_tags`, `seq` and `is_open` added: order
+    /// by `recorded_at, is_open, seq`. An open row whose interaction is stored is not shown.
+    var source: String {
+        let finished = "SELECT \(InteractionRecord.columns), NULL AS open_tags, rowid AS seq, 0 AS is_open FROM interaction"
+        guard hasOpenTable else { return "(\(finished))" }
+        return """
+            (\(finished) UNION ALL
+             SELECT \(InteractionRecord.columns), tags AS open_tags, rowid AS seq, 1 AS is_open FROM interaction_open
+             WHERE id NOT IN (SELECT id FROM interaction))
+            """
     }
 
     func insert(records: [InteractionRecord]) throws -> Int {
@@ -25,12 +67,20 @@ extension CassetteStore {
         }
     }
 
-    func insert(records: [InteractionRecord]) async throws -> Int {
+    /// Writes finished interactions and open rows in one transaction, in the given order; returns
+    /// how many of each were written.
+    func write(rows: [PendingRow]) async throws -> (finished: Int, opened: Int) {
         do {
             return try await pool.write { db in
-                var inserted = 0
-                for record in records where try record.insert(db) { inserted += 1 }
-                return inserted
+                var finished = 0
+                var opened = 0
+                for row in rows {
+                    switch row {
+                    case .finished(let record): if try record.insert(db) { finished += 1 }
+                    case .open(let record): if try record.insertOpen(db) { opened += 1 }
+                    }
+                }
+                return (finished, opened)
             }
         } catch {
             throw translate(error)
@@ -46,8 +96,9 @@ extension CassetteStore {
                 let tags = try tagsByID(db, condition: condition, arguments: arguments)
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT id, recorded_at, dialect, provider, endpoint, method, model, stream, status, ending,
-                           session_id, fingerprint, duration_us, frame_count, request_bytes, response_bytes, stored_bytes
-                    FROM interaction WHERE \(condition) ORDER BY recorded_at, rowid\(limit)
+                           session_id, fingerprint, duration_us, frame_count, request_bytes, response_bytes, stored_bytes,
+                           open_tags
+                    FROM \(source) WHERE \(condition) ORDER BY recorded_at, is_open, seq\(limit)
                     """, arguments: StatementArguments(arguments))
                 return try rows.map { row in
                     let id: String = row[0]
@@ -59,7 +110,7 @@ extension CassetteStore {
                     return InteractionSummary(
                         id: id, recordedAt: Timestamp.date(micros: row[1]), dialect: dialectName.flatMap(Dialect.init(rawValue:)),
                         provider: row[3], endpoint: row[4], method: row[5], model: row[6], stream: row[7], status: row[8],
-                        ending: ending, sessionID: row[10], tags: tags[id] ?? [], fingerprint: row[11],
+                        ending: ending, sessionID: row[10], tags: (tags[id] ?? []) + TagCoding.decode(row[17]), fingerprint: row[11],
                         durationMicros: row[12], frameCount: row[13], requestBytes: row[14], responseBytes: row[15],
                         storedBytes: row[16])
                 }
@@ -74,11 +125,12 @@ extension CassetteStore {
         do {
             return try pool.read { db in
                 guard let row = try Row.fetchOne(
-                    db, sql: "SELECT \(InteractionRecord.columns) FROM interaction WHERE id = ?", arguments: [id])
+                    db, sql: "SELECT \(InteractionRecord.columns), open_tags FROM \(source) WHERE id = ? ORDER BY is_open LIMIT 1",
+                    arguments: [id])
                 else { throw CassetteError.interactionNotFound(path: path, id: id) }
                 let tags = try String.fetchAll(
                     db, sql: "SELECT tag FROM interaction_tag WHERE interaction_id = ? ORDER BY position", arguments: [id])
-                return try InteractionRecord.decode(row, tags: tags, path: path)
+                return try InteractionRecord.decode(row, tags: tags + TagCoding.decode(row["open_tags"]), path: path)
             }
         } catch {
             throw translate(error)
@@ -94,12 +146,13 @@ extension CassetteStore {
             try pool.read { db in
                 let tags = try tagsByID(db, condition: condition, arguments: arguments)
                 let cursor = try Row.fetchCursor(db, sql: """
-                    SELECT \(InteractionRecord.columns) FROM interaction WHERE \(condition)
-                    ORDER BY recorded_at, rowid\(limit)
+                    SELECT \(InteractionRecord.columns), open_tags FROM \(source) WHERE \(condition)
+                    ORDER BY recorded_at, is_open, seq\(limit)
                     """, arguments: StatementArguments(arguments))
                 while let row = try cursor.next() {
                     let id: String = row[0]
-                    try body(try InteractionRecord.decode(row, tags: tags[id] ?? [], path: path))
+                    let allTags = (tags[id] ?? []) + TagCoding.decode(row["open_tags"])
+                    try body(try InteractionRecord.decode(row, tags: allTags, path: path))
                 }
             }
         } catch {
@@ -121,18 +174,18 @@ extension CassetteStore {
                 let totals = try Row.fetchOne(db, sql: """
                     SELECT count(*), coalesce(sum(frame_count), 0), coalesce(sum(request_bytes + response_bytes), 0),
                            coalesce(sum(stored_bytes), 0), coalesce(sum(response_bytes), 0),
-                           coalesce(sum(length(response_blob)), 0) FROM interaction
+                           coalesce(sum(length(response_blob)), 0) FROM \(source)
                     """)!
                 var byEnding: [Ending: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT ending, count(*) FROM interaction GROUP BY ending") {
+                for row in try Row.fetchAll(db, sql: "SELECT ending, count(*) FROM \(source) GROUP BY ending") {
                     if let ending = Ending(rawValue: row[0]) { byEnding[ending] = row[1] }
                 }
                 var byProvider: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT provider, count(*) FROM interaction GROUP BY provider") {
+                for row in try Row.fetchAll(db, sql: "SELECT provider, count(*) FROM \(source) GROUP BY provider") {
                     byProvider[row[0]] = row[1]
                 }
                 var byModel: [String: Int] = [:]
-                for row in try Row.fetchAll(db, sql: "SELECT coalesce(model, ''), count(*) FROM interaction GROUP BY model") {
+                for row in try Row.fetchAll(db, sql: "SELECT coalesce(model, ''), count(*) FROM \(source) GROUP BY model") {
                     byModel[row[0]] = row[1]
                 }
                 return CassetteStats(
@@ -165,12 +218,14 @@ extension CassetteStore {
                 if !violations.isEmpty {
                     report.add("\(violations.count) tag rows point to missing interactions")
                 }
-                let cursor = try Row.fetchCursor(db, sql: "SELECT \(InteractionRecord.columns) FROM interaction ORDER BY rowid")
+                let cursor = try Row.fetchCursor(
+                    db, sql: "SELECT \(InteractionRecord.columns) FROM \(source) ORDER BY is_open, seq")
                 while let row = try cursor.next() {
                     report.interactions += 1
                     do {
                         let interaction = try InteractionRecord.decode(row, tags: [], path: path)
                         report.frames += interaction.content.frameCount
+                        if interaction.ending == .interrupted { report.interrupted += 1 }
                         if let problem = Self.streamProblem(interaction) { report.add(problem) }
                     } catch let error as CassetteError {
                         report.add(Self.clause(error))
@@ -218,7 +273,7 @@ extension CassetteStore {
         var tags: [String: [String]] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT interaction_id, tag FROM interaction_tag
-            WHERE interaction_id IN (SELECT id FROM interaction WHERE \(condition))
+            WHERE interaction_id IN (SELECT id FROM \(source) WHERE \(condition))
             ORDER BY interaction_id, position
             """, arguments: StatementArguments(arguments))
         while let row = try rows.next() {

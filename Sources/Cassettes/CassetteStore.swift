@@ -19,6 +19,8 @@ public final class CassetteStore: Sendable {
     public let compression: CompressionSettings
     let pool: DatabasePool
     let logger: Logger
+    /// Whether the file has the `interaction_open` table (a read-only open of an older file does not).
+    let hasOpenTable: Bool
 
     /// How to open a cassette.
     public enum OpenMode: Sendable {
@@ -58,6 +60,7 @@ public final class CassetteStore: Sendable {
                 let migrator = CassetteSchema.migrator
                 try migrator.migrate(pool)
             }
+            hasOpenTable = try pool.read { db in try db.tableExists("interaction_open") }
         } catch let error as CassetteError {
             throw error
         } catch {
@@ -86,7 +89,7 @@ public final class CassetteStore: Sendable {
             let application = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let tables = try String.fetchAll(
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            let ours: Set<String> = ["interaction", "interaction_tag", "grdb_migrations"]
+            let ours: Set<String> = ["interaction", "interaction_tag", "interaction_open", "grdb_migrations"]
             return (version, application, tables.filter { !ours.contains($0) })
         }
         if application != 0 && application != applicationID {

@@ -37,6 +37,7 @@ public actor CassetteWriter {
     private nonisolated let limits: Limits
     private nonisolated let onError: ErrorHandler
     private nonisolated let onCommit: CommitHandler?
+    private nonisolated let onOpenCommit: CommitHandler?
     private nonisolated let logger: Logger
     private nonisolated let queue = LockedQueue()
 
@@ -47,8 +48,9 @@ public actor CassetteWriter {
     public init(
         store: CassetteStore, redactor: Redactor = .standard, limits: Limits = Limits(),
         logger: Logger = Logger(label: "tapedeck.cassettes"), onCommit: CommitHandler? = nil,
-        onError: @escaping ErrorHandler
+        onOpenCommit: CommitHandler? = nil, onError: @escaping ErrorHandler
     ) {
+        self.onOpenCommit = onOpenCommit
         self.store = store
         self.redactor = redactor
         self.limits = limits
@@ -61,6 +63,22 @@ public actor CassetteWriter {
     /// dropped (queue full or writer closed), in which case `onError` was told why.
     @discardableResult
     public nonisolated func enqueue(_ interaction: Interaction) -> Bool {
+        enqueue(interaction, open: false)
+    }
+
+    /// Redacts and queues the open row of an exchange that has begun (request, and response head
+    /// when known); returns at once. The interaction enqueued later with the same id replaces it
+    /// in the same transaction that stores it, so a row still open after a crash is an exchange
+    /// that never finished, read back with ending `interrupted`. Best effort: a refused open row
+    /// is not reported to `onError` (nothing is lost while the exchange goes on).
+    @discardableResult
+    public nonisolated func enqueueOpen(_ interaction: Interaction) -> Bool {
+        var open = interaction
+        open.ending = .interrupted
+        return enqueue(open, open: true)
+    }
+
+    private nonisolated func enqueue(_ interaction: Interaction, open: Bool) -> Bool {
         let redacted = redactor.redact(interaction)
         let size = redacted.request.body.count + redacted.content.byteCount
         let outcome = queue.withLock { state -> EnqueueOutcome in
@@ -69,7 +87,7 @@ public actor CassetteWriter {
                 return .full
             }
             state.lastSequence += 1
-            state.items.append(QueuedInteraction(sequence: state.lastSequence, interaction: redacted, size: size))
+            state.items.append(QueuedInteraction(sequence: state.lastSequence, interaction: redacted, size: size, open: open))
             state.queuedBytes += size
             if state.drainScheduled { return .queued }
             state.drainScheduled = true
@@ -81,6 +99,9 @@ public actor CassetteWriter {
         case .queuedNeedsDrain:
             Task { await self.drain() }
             return true
+        case .full where open, .closed where open:
+            logger.debug("cassette open row not queued", metadata: ["outcome": "\(outcome)"])
+            return false
         case .full:
             logger.warning("cassette queue full, interaction dropped", metadata: ["capacity": "\(limits.capacity)"])
             onError(CassetteWriteFailure(
@@ -133,23 +154,32 @@ public actor CassetteWriter {
     }
 
     private func write(_ batch: [QueuedInteraction]) async {
-        var records: [InteractionRecord] = []
-        records.reserveCapacity(batch.count)
+        var rows: [PendingRow] = []
+        rows.reserveCapacity(batch.count)
         for item in batch {
             do {
-                records.append(try InteractionRecord(item.interaction, compression: store.compression))
+                let record = try InteractionRecord(item.interaction, compression: store.compression)
+                rows.append(item.open ? .open(record) : .finished(record))
+            } catch where item.open {
+                logger.debug("cassette open row not encoded", metadata: ["error": "\(error)"])
             } catch {
                 report(.unreadableInteraction(path: store.path, id: item.interaction.id, reason: "it could not be compressed: \(error)"),
                        ids: [item.interaction.id])
             }
         }
-        guard !records.isEmpty else { return }
+        guard !rows.isEmpty else { return }
         do {
-            let inserted = try await store.insert(records: records)
-            logger.debug("cassette batch committed", metadata: ["interactions": "\(inserted)"])
-            onCommit?(inserted)
+            let written = try await store.write(rows: rows)
+            logger.debug("cassette batch committed", metadata: ["interactions": "\(written.finished)", "open": "\(written.opened)"])
+            onCommit?(written.finished)
+            if written.opened > 0 { onOpenCommit?(written.opened) }
         } catch {
-            report(store.translate(error), ids: records.map(\.id))
+            let finished = rows.compactMap { row -> String? in
+                if case .finished(let record) = row { return record.id }
+                return nil
+            }
+            if finished.isEmpty { return }
+            report(store.translate(error), ids: finished)
         }
     }
 
@@ -169,6 +199,8 @@ private struct QueuedInteraction: Sendable {
     var sequence: UInt64
     var interaction: Interaction
     var size: Int
+    /// The open row of an exchange under way, not a finished interaction.
+    var open: Bool
 }
 
 private enum EnqueueOutcome {

@@ -49,8 +49,11 @@ public struct InteractionFilter: Sendable, Hashable {
             arguments.append(ending.rawValue)
         }
         if let tag {
-            clauses.append("id IN (SELECT interaction_id FROM interaction_tag WHERE tag = ?)")
+            // `open_tags` is the JSON tag list of a row left open (NULL for finished ones).
+            clauses.append(
+                "(id IN (SELECT interaction_id FROM interaction_tag WHERE tag = ?) OR instr(coalesce(open_tags, ''), ?) > 0)")
             arguments.append(tag)
+            arguments.append(TagCoding.element(tag))
         }
         if let since {
             clauses.append("recorded_at >= CAST(? AS INTEGER)")
@@ -118,6 +121,8 @@ public struct VerificationReport: Sendable, Hashable {
     public var problems: [String]
     /// How many problems were found in all.
     public var problemCount: Int
+    /// Interactions a recorder left open when it died (ending `interrupted`): facts, not problems.
+    public var interrupted = 0
 
     /// Problems kept as sentences; a badly damaged file reports a count for the rest.
     public static let problemLimit = 100

@@ -91,6 +91,8 @@ struct InteractionRecord: Sendable {
         ]
         try statement.execute(arguments: StatementArguments(values))
         guard db.changesCount > 0 else { return false }
+        // In the same transaction as the insert: an open row left over is an exchange that never finished.
+        try db.cachedStatement(sql: "DELETE FROM interaction_open WHERE id = ?").execute(arguments: [id])
         if !tags.isEmpty {
             let tagStatement = try db.cachedStatement(
                 sql: "INSERT INTO interaction_tag (interaction_id, position, tag) VALUES (?, ?, ?)")
@@ -99,6 +101,27 @@ struct InteractionRecord: Sendable {
             }
         }
         return true
+    }
+
+    static let insertOpenSQL = """
+        INSERT OR REPLACE INTO interaction_open (\(columns), tags)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+        WHERE NOT EXISTS (SELECT 1 FROM interaction WHERE id = ?)
+        """
+
+    /// Writes (or rewrites) the row of an exchange still under way, unless its interaction is
+    /// already stored; true when written. The ending column is always `interrupted`: the row only
+    /// shows if the exchange never finishes.
+    func insertOpen(_ db: Database) throws -> Bool {
+        let statement = try db.cachedStatement(sql: Self.insertOpenSQL)
+        let values: [(any DatabaseValueConvertible)?] = [
+            id, recordedAtMicros, dialect, provider, endpoint, method, model, stream, status, Ending.interrupted.rawValue,
+            sessionID, fingerprint, durationMicros, requestTarget, requestHeaders, Data(requestBody), responseHeadMicros,
+            responseHeaders, responseKind, Data(responseBlob), frameCount, requestBytes, responseBytes, storedBytes,
+            TagCoding.encode(tags), id,
+        ]
+        try statement.execute(arguments: StatementArguments(values))
+        return db.changesCount > 0
     }
 
     /// Decompresses a row (selected with `columns`) back into an interaction.
@@ -196,5 +219,18 @@ enum HeaderCoding {
             headers.append(HTTPField(name, value))
         }
         return headers
+    }
+}
+
+/// Tags of an open row as the JSON list stored in its `tags` column.
+enum TagCoding {
+    static func encode(_ tags: [String]) -> String { JSONWriter.string(.array(tags.map { .string($0) })) }
+
+    /// One tag as it appears inside that list, to find it with `instr` (no JSON1 needed).
+    static func element(_ tag: String) -> String { JSONWriter.string(.string(tag)) }
+
+    static func decode(_ text: String?) -> [String] {
+        guard let text, let items = (try? JSONValue.parse(text))?.arrayValue else { return [] }
+        return items.compactMap(\.stringValue)
     }
 }

@@ -11,11 +11,13 @@ import Glibc
 /// recorder counts it in `tapedeck_recorder_committed_writes_total` (its transaction committed;
 /// SQLite WAL with `synchronous=NORMAL` keeps it through a process crash). The writer starts a
 /// transaction as soon as anything is queued — no timer, no batching delay — so a stream is
-/// committed about one transaction after its last byte was relayed. Guarantee proved: after a
-/// SIGKILL the cassette verifies, every interaction counted committed before the kill is there
-/// with exactly the frames the client received, any other interaction in the file is whole, and
-/// streams still in flight at the kill are absent (they are lost; the recorder writes an
-/// interaction only when it ends).
+/// committed about one transaction after its last byte was relayed. An exchange under way is
+/// durable as `interrupted` once its open row (written at the response head) is counted in
+/// `tapedeck_recorder_committed_open_writes_total`. Guarantee proved: after a SIGKILL the
+/// cassette verifies, every interaction counted committed before the kill is there with exactly
+/// the frames the client received, any other finished interaction in the file is whole, and
+/// every stream in flight at the kill whose open row was committed is listed as `interrupted`
+/// with its request and no frames.
 @Suite("tapedeck record killed with SIGKILL")
 struct RecorderCrashTests {
     /// Stream groups, interleaved by number so every group spans the whole connection range.
@@ -89,13 +91,25 @@ struct RecorderCrashTests {
         // Checkpoint 1: the finishing streams ended at their clients, every other stream is
         // mid-stream, and the recorder counts exactly the finishing ones committed (nothing else
         // has ended, so the count names them).
-        try await Self.waitUntil("finishing streams end and held ones start") {
+        try await Self.waitUntil(
+            "finishing streams end and held ones start",
+            detail: {
+                "not started: \(released.union(held).subtracting(clients.startedStreams).sorted()), "
+                    + "finishing not ended: \(finishing.subtracting(clients.finishedStreams).sorted())"
+            }
+        ) {
             clients.finishedStreams == finishing && clients.startedStreams.isSuperset(of: released.union(held))
         }
         try await Self.waitUntil("the recorder commits the finished streams") {
             try Self.committedCount(adminPort: adminPort) >= finishing.count
         }
         #expect(try Self.committedCount(adminPort: adminPort) == finishing.count)
+        // Every exchange's open row is queued at its response head, before its first body byte
+        // reaches the client, and counted once: all of them are committed once the count says so.
+        try await Self.waitUntil("the recorder commits every exchange's open row") {
+            try Self.committedCount(adminPort: adminPort, metric: "tapedeck_recorder_committed_open_writes_total") >= streams.count
+        }
+        #expect(try Self.committedCount(adminPort: adminPort, metric: "tapedeck_recorder_committed_open_writes_total") == streams.count)
 
         // Checkpoint 2: let a third of the streams go on, and kill as soon as a third of those
         // have ended at their clients, so the kill lands while interactions are being queued and
@@ -116,32 +130,49 @@ struct RecorderCrashTests {
         #expect(verify.status == 0, "verify failed: \(verify.stdout) \(verify.stderr)")
 
         let stored = try Self.exportedStreams(cassette: cassette, into: directory.path("killed.jsonl"))
+        let complete = Set(stored.filter { $0.value.ending == "complete" }.keys)
+        let interrupted = Set(stored.filter { $0.value.ending == "interrupted" }.keys)
+        // Every exchange had its open row committed before the kill, so none is missing: each is
+        // either whole or interrupted.
+        #expect(Set(stored.keys) == Set(streams), "streams missing after the kill: \(Set(streams).subtracting(stored.keys).sorted())")
+        #expect(complete.union(interrupted).count == stored.count, "other endings: \(stored.values.map(\.ending))")
         // Every interaction counted committed before the kill: all finishing streams, plus
         // `committedBeforeKill - finishing.count` of the released ones.
-        let storedNumbers = Set(stored.keys)
-        #expect(finishing.isSubset(of: storedNumbers), "committed interactions lost: \(finishing.subtracting(storedNumbers).sorted())")
-        #expect(storedNumbers.count >= committedBeforeKill, "\(storedNumbers.count) stored, \(committedBeforeKill) counted committed")
-        #expect(storedNumbers.isDisjoint(with: held), "streams in flight at the kill were stored: \(storedNumbers.intersection(held).sorted())")
-        #expect(storedNumbers.isSubset(of: endedBeforeKill.union(released)))
-        for (stream, interaction) in stored {
+        #expect(finishing.isSubset(of: complete), "committed interactions lost: \(finishing.subtracting(complete).sorted())")
+        #expect(complete.count >= committedBeforeKill, "\(complete.count) stored, \(committedBeforeKill) counted committed")
+        #expect(held.isSubset(of: interrupted), "streams in flight at the kill not interrupted: \(held.subtracting(interrupted).sorted())")
+        #expect(complete.isSubset(of: endedBeforeKill.union(released)))
+        #expect(verify.stdout.contains("\(interrupted.count) interrupted"), "\(verify.stdout)")
+        for (stream, interaction) in stored where interaction.ending == "complete" {
             let frames = Self.plan(stream).frames
-            #expect(interaction.ending == "complete", "stream \(stream) ended \(interaction.ending)")
             #expect(interaction.body == GatedStreamUpstream.body(stream: stream, frames: frames),
                     "stream \(stream): stored frames differ from what was sent")
             // What is stored is what the client got: the relay and the capture agree.
             let client = String(decoding: clients.body(of: stream), as: UTF8.self)
             #expect(client == interaction.body, "stream \(stream): the client received other bytes than were stored")
         }
+        for stream in interrupted {
+            let interaction = stored[stream]
+            #expect(interaction?.body == "", "stream \(stream): an interrupted interaction holds frames")
+            #expect(interaction?.status == 200, "stream \(stream): the response head is missing")
+            #expect(interaction?.redacted == true, "stream \(stream): the authorization header is not redacted")
+        }
 
-        // The killed file still lists and shows.
+        // The killed file still lists and shows, interrupted interactions included.
         let listing = try TapedeckProcess.run(["cassette", "ls", cassette, "--json"])
         #expect(listing.status == 0, "\(listing.stderr)")
         let listed = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.count == stored.count)
+        #expect(listed?.filter { $0["ending"] as? String == "interrupted" }.count == interrupted.count)
         if let id = stored[finishing.min() ?? 0]?.id {
             let shown = try TapedeckProcess.run(["cassette", "show", cassette, id])
             #expect(shown.status == 0, "\(shown.stderr)")
             #expect(shown.stdout.contains("complete"), "\(shown.stdout)")
+        }
+        if let id = stored[held.min() ?? 0]?.id {
+            let shown = try TapedeckProcess.run(["cassette", "show", cassette, id])
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stdout.contains("interrupted"), "\(shown.stdout)")
         }
     }
 
@@ -151,6 +182,9 @@ struct RecorderCrashTests {
         var ending: String
         /// The stored frames' bytes, concatenated.
         var body: String
+        var status: Int?
+        /// Whether the authorization header was stored without its secret.
+        var redacted: Bool
     }
 
     /// Exports the cassette to JSONL and returns its interactions by stream number.
@@ -166,28 +200,33 @@ struct RecorderCrashTests {
             let stream = try #require(Int(requestBody[marker.upperBound...].prefix(while: \.isNumber)))
             let frames = try #require(object["frames"] as? [[String: Any]])
             #expect(!result.keys.contains(stream), "stream \(stream) stored twice")
+            let response = object["response"] as? [String: Any]
             result[stream] = StoredStream(
                 id: try #require(object["id"] as? String), ending: try #require(object["ending"] as? String),
-                body: frames.compactMap { $0["text"] as? String }.joined())
+                body: frames.compactMap { $0["text"] as? String }.joined(), status: response?["status"] as? Int,
+                redacted: !line.contains("FAKEcrashTestSecretValue"))
         }
         return result
     }
 
-    /// The recorder's committed-interactions counter, read from its admin port.
-    static func committedCount(adminPort: Int) throws -> Int {
+    /// One of the recorder's committed counters (interactions by default), read from its admin port.
+    static func committedCount(adminPort: Int, metric: String = "tapedeck_recorder_committed_writes_total") throws -> Int {
         let metrics = try RawHTTP.exchange(port: adminPort, request: "GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-        let prefix = "tapedeck_recorder_committed_writes_total "
+        let prefix = metric + " "
         let line = try #require(metrics.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }), "no committed counter in /metrics")
         return try #require(Int(line.dropFirst(prefix.count)))
     }
 
     /// Polls a condition on observed progress. The timeout is a safety net so a broken recorder
     /// fails the test instead of hanging it; it never decides the outcome of a passing run.
-    static func waitUntil(_ what: String, timeout: Duration = .seconds(120), _ condition: () throws -> Bool) async throws {
+    static func waitUntil(
+        _ what: String, timeout: Duration = .seconds(120), detail: () -> String = { "" }, _ condition: () throws -> Bool
+    ) async throws {
         let start = ContinuousClock.now
         while try !condition() {
             if ContinuousClock.now - start > timeout {
-                Issue.record("timed out waiting until \(what)")
+                let detail = detail()
+                Issue.record("timed out waiting until \(what)\(detail.isEmpty ? "" : " (\(detail))")")
                 throw CancellationError()
             }
             try await Task.sleep(for: .milliseconds(5))

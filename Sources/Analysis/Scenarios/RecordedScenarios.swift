@@ -59,7 +59,8 @@ public enum RecordedScenarios {
         case .complete, .clientAborted: return "ok"
         case .httpError: return "http_error:status=\(interaction.status ?? 500)"
         case .inBandError: return "error_event:kind=\((recording.outcome.error?.kind ?? .serverError).rawValue),after=\(content)"
-        case .truncated: return "cut:after=\(content)"
+        // Interrupted ones never reach a library; if built by hand, all that is known is that it stopped.
+        case .truncated, .interrupted: return "cut:after=\(content)"
         case .reset: return "reset:after=\(content)"
         case .timeout: return "stall:after=\(content),seconds=30"
         }

@@ -38,4 +38,7 @@ public enum Ending: String, Hashable, Sendable, Codable, CaseIterable {
     case timeout
     /// The client went away before the response ended.
     case clientAborted = "client_aborted"
+    /// The recorder died (killed, crashed) while the response was still arriving: only the
+    /// request, and the response head when it had come, are known.
+    case interrupted
 }

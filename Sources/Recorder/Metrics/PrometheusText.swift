@@ -31,6 +31,10 @@ public enum PrometheusText {
             "tapedeck_recorder_committed_writes_total", "counter",
             "Interactions committed to the cassette (from then on they survive a crash of the recorder).",
             [("", snapshot.committedWrites)])
+        metric(
+            "tapedeck_recorder_committed_open_writes_total", "counter",
+            "Exchanges under way whose open row was committed (a crash from then on leaves them as interrupted).",
+            [("", snapshot.committedOpenWrites)])
         metric("tapedeck_recorder_active_streams", "gauge", "Exchanges being relayed now.", [("", snapshot.activeExchanges)])
         return text
     }

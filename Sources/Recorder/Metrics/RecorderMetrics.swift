@@ -32,6 +32,10 @@ public final class RecorderMetrics: Sendable {
     /// Interactions committed to the cassette: from then on they survive a crash of the recorder.
     func writesCommitted(_ count: Int) { state.withLockedValue { $0.committedWrites += count } }
 
+    /// Open rows of exchanges under way committed: from then on an exchange survives a crash of the
+    /// recorder as an `interrupted` interaction.
+    func openWritesCommitted(_ count: Int) { state.withLockedValue { $0.committedOpenWrites += count } }
+
     /// Interactions that will not reach the cassette.
     func writesDropped(_ count: Int) { state.withLockedValue { $0.droppedWrites += count } }
 
@@ -51,6 +55,7 @@ public struct MetricsSnapshot: Sendable, Hashable {
     public var requestBytes = 0
     public var droppedWrites = 0
     public var committedWrites = 0
+    public var committedOpenWrites = 0
     public var activeExchanges = 0
     public var writerQueueDepth = 0
 

@@ -26,12 +26,29 @@ extension ProxyExchange {
         var interaction = request.interaction(
             result: outcome.result, view: view, recordedAt: recordedAt, durationMicros: (end - start).microseconds,
             sessionID: "", tags: tags)
+        interaction.id = interactionID
         let key = view.map { ConversationKey(view: $0) } ?? ConversationKey(fingerprint: interaction.fingerprint)
         let header = head.headers.first(name: configuration.sessionHeader)
         interaction.sessionID = context.session(key: key, header: header, start: start, end: end)
         context.metrics.exchangeFinished(ending: interaction.ending)
         context.sink.record(interaction)
         logRecorded(interaction)
+    }
+
+    /// Hands the sink the exchange under way, so a crash of the recorder from now on leaves it
+    /// in the cassette as `interrupted`. No session yet: grouping happens when it ends.
+    func begin(request: SentRequest, response: ResponseHead, recordedAt: Date) {
+        let view = request.view()
+        let result = StreamCapture.Result(
+            head: response, content: (view?.stream ?? false) ? .frames([]) : .body([]), ending: .interrupted,
+            overLimit: false, relayedBytes: 0)
+        var interaction = request.interaction(
+            result: result, view: view, recordedAt: recordedAt, durationMicros: 0, sessionID: "",
+            tags: context.configuration.tags)
+        interaction.id = interactionID
+        interaction.sessionID = nil
+        interaction.durationMicros = nil
+        context.sink.begin(interaction)
     }
 
     /// One debug line per exchange: no query, no header, no body (they may hold secrets).

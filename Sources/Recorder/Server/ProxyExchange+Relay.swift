@@ -11,7 +11,7 @@ extension ProxyExchange {
     /// is never sent twice: a reset after reading it is indistinguishable from a stale connection).
     func relay(
         _ upstreamHead: HTTPRequestHead, resolved: ResolvedTarget, body: RequestBodyCapture, control: ExchangeControl,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant, onHead: @escaping @Sendable (ResponseHead) async -> Void
     ) async -> RelayOutcome {
         var capture = StreamCapture(
             dialect: Dialect.detect(path: resolved.path), maxCapturedBytes: context.configuration.maxCapturedBytes)
@@ -35,7 +35,8 @@ extension ProxyExchange {
                 group.addTask {
                     await sendRequest(upstreamHead, to: upstream, body: body, replay: replay, control: control)
                 }
-                let attempt = await readResponse(from: upstream, capture: &capture, control: control, start: start)
+                let attempt = await readResponse(
+                    from: upstream, capture: &capture, control: control, start: start, onHead: onHead)
                 // A request still being written to a broken connection must not hold the exchange.
                 if attempt.termination != .finished { upstream.close() }
                 group.cancelAll()
@@ -138,7 +139,7 @@ extension ProxyExchange {
     /// Reads the response and relays it to the client part by part.
     func readResponse(
         from upstream: UpstreamConnection, capture: inout StreamCapture, control: ExchangeControl,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant, onHead: @Sendable (ResponseHead) async -> Void
     ) async -> ReadResult {
         func offset() -> Int64 { (ContinuousClock.now - start).microseconds }
         func failure(_ error: any Error) -> UpstreamTermination {
@@ -165,8 +166,9 @@ extension ProxyExchange {
         guard let responseHead else { return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false) }
 
         let headers = HopByHopHeaders.removing(from: responseHead.headers)
-        capture.receiveHead(
-            status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, at: offset())
+        let recordedHead = ResponseHead(
+            status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, offsetMicros: offset())
+        capture.receiveHead(status: recordedHead.status, headers: recordedHead.headers, at: recordedHead.offsetMicros ?? 0)
         var clientHead = HTTPResponseHead(version: head.version, status: responseHead.status, headers: headers)
         // An HTTP/1.0 client cannot be sent chunks: without a length, the body ends with the connection.
         let closeClient = connection.isDraining || !head.isKeepAlive
@@ -178,6 +180,8 @@ extension ProxyExchange {
             return ReadResult(
                 termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
         }
+        // After the client has the head (it must not wait on the cassette), before the body.
+        await onHead(recordedHead)
 
         let relay = BodyRelay(
             client: connection.channel, capture: capture, start: start, control: control, metrics: context.metrics)

@@ -12,6 +12,9 @@ struct ProxyExchange {
     let connection: ClientConnection
     let outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     let head: HTTPRequestHead
+    /// The id of the interaction this exchange stores, fixed at the start so its open row (see
+    /// `begin`) and the finished interaction are one.
+    let interactionID = UUID().uuidString.lowercased()
 
     /// What the client connection is left with after an exchange.
     enum ClientDisposition: Sendable {
@@ -57,7 +60,12 @@ struct ProxyExchange {
         connection.attach(control)
         let outcome = await withTaskGroup(of: RelayOutcome?.self) { group in
             group.addTask {
-                let outcome = await relay(upstreamHead, resolved: resolved, body: body, control: control, start: start)
+                let outcome = await relay(
+                    upstreamHead, resolved: resolved, body: body, control: control, start: start,
+                    onHead: { response in
+                        let request = sent(resolved, head: upstreamHead, body: body)
+                        await offEventLoop { begin(request: request, response: response, recordedAt: recordedAt) }
+                    })
                 control.finish()
                 return outcome
             }
@@ -97,14 +105,19 @@ struct ProxyExchange {
         context.metrics.relayedRequest(bytes: body.total)
         let request = sent(resolved, head: upstreamHead, body: body)
         let requestOverLimit = body.overLimit
-        // Reading the request, redaction and queueing cost CPU the event loop's streams should not wait on.
-        if #available(macOS 15.0, *) {
-            await withTaskExecutorPreference(globalConcurrentExecutor) {
-                record(outcome, request: request, requestOverLimit: requestOverLimit, start: start, end: end, recordedAt: recordedAt)
-            }
-        } else {
+        await offEventLoop {
             record(outcome, request: request, requestOverLimit: requestOverLimit, start: start, end: end, recordedAt: recordedAt)
         }
         return keepAlive
+    }
+
+    /// Runs `work` off the event loop: reading the request, redaction and queueing cost CPU the
+    /// event loop's streams should not wait on.
+    func offEventLoop(_ work: @Sendable () -> Void) async {
+        if #available(macOS 15.0, *) {
+            await withTaskExecutorPreference(globalConcurrentExecutor) { work() }
+        } else {
+            work()
+        }
     }
 }

@@ -78,6 +78,11 @@ public final class CassetteSink: InteractionSink {
         reopenIfDue()
     }
 
+    public func begin(_ interaction: Interaction) {
+        // Best effort, never counted as dropped: the interaction itself comes later through `record`.
+        state.withLockedValue { $0.writer }?.enqueueOpen(interaction)
+    }
+
     public var queueDepth: Int { state.withLockedValue { $0.writer }?.queuedCount ?? 0 }
 
     public func close() async {
@@ -106,6 +111,7 @@ public final class CassetteSink: InteractionSink {
             return CassetteWriter(
                 store: store, redactor: options.redactor, limits: options.limits, logger: quiet,
                 onCommit: { [metrics] count in metrics.writesCommitted(count) },
+                onOpenCommit: { [metrics] count in metrics.openWritesCommitted(count) },
                 onError: { [weak self] failure in
                     self?.dropped(count: failure.interactionIDs.count, reason: failure.error.description)
                 })

@@ -94,7 +94,8 @@ public enum AnswerBuilder {
     static func end(of ending: Ending) -> StreamEnd {
         switch ending {
         case .complete, .httpError, .inBandError: return .finish
-        case .truncated, .clientAborted: return .close
+        // Never loaded for replay (see `RecordingLibrary`); if one is built by hand, the stream just stops.
+        case .truncated, .clientAborted, .interrupted: return .close
         case .reset: return .reset
         case .timeout: return .hang
         }

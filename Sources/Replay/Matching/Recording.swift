@@ -45,14 +45,17 @@ public struct Recording: Sendable {
 /// Every recording of a cassette, loaded once for replay.
 public struct RecordingLibrary: Sendable {
     public let recordings: [Recording]
-    /// Interactions that cannot be replayed, with the reason (unknown endpoint).
+    /// Interactions that cannot be replayed, with the reason (unknown endpoint, interrupted).
     public let skipped: [String]
 
     public init(interactions: [Interaction]) {
         var recordings: [Recording] = []
         var skipped: [String] = []
         for interaction in interactions {
-            if let recording = Recording(interaction) {
+            // Only a request and perhaps a head: the answer never finished recording, so it is no answer to serve.
+            if interaction.ending == .interrupted {
+                skipped.append("interaction \(interaction.id) was interrupted by a crash of the recorder")
+            } else if let recording = Recording(interaction) {
                 recordings.append(recording)
             } else {
                 skipped.append("interaction \(interaction.id) (\(interaction.endpoint)) is not in a dialect Tapedeck replays")

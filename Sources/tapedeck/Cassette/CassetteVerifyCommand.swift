@@ -18,7 +18,10 @@ struct CassetteVerifyCommand: ParsableCommand {
         let store = try CassetteStore(path: cassette, mode: .readOnly)
         let report = try store.verify()
         guard let first = report.problems.first else {
-            print("\(cassette): ok, \(report.interactions) interactions and \(report.frames) frames verified.")
+            // Interrupted interactions are what a recorder that died left: reported, not an error.
+            let interrupted = report.interrupted > 0
+                ? " (\(report.interrupted) interrupted: the recorder died while they were under way)" : ""
+            print("\(cassette): ok, \(report.interactions) interactions\(interrupted) and \(report.frames) frames verified.")
             return
         }
         throw CassetteError.verificationFailed(path: cassette, first: first, count: report.problemCount)

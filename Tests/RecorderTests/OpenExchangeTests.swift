@@ -1,0 +1,60 @@
+import Cassettes
+import Dialects
+import Foundation
+import Recorder
+import Testing
+
+@Suite("Exchanges under way in the cassette")
+struct OpenExchangeTests {
+    @Test("a stream in flight is in the cassette as interrupted with its request and head, then replaced by its interaction when it ends")
+    func streamInFlightShowsAsOpen() async throws {
+        let release = Gate()
+        let firstFrame = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}\n\n"
+        let lastFrame = "data: [DONE]\n\n"
+        let harness = try await RecorderHarness { _, responder in
+            try await responder.head(.ok, [("content-type", "text/event-stream")])
+            try await responder.send(firstFrame)
+            await release.wait()
+            try await responder.send(lastFrame)
+            try await responder.end()
+        }
+        defer { harness.remove() }
+        let secret = "sk-proj-FAKEopenExchangeSecret00000000"
+        let body = #"{"model":"gpt-4o","messages":[{"role":"user","content":"story"}],"stream":true}"#
+        let connection = try await harness.connect()
+        try await connection.send(
+            .POST, "/v1/chat/completions",
+            headers: [("content-type", "application/json"), ("authorization", "Bearer \(secret)")], body: Array(body.utf8))
+        try await within(10, "the first frame at the client") {
+            while let part = try await connection.next() {
+                if case .body = part { return }
+            }
+        }
+        let metrics = harness.metrics
+        try await within(10, "the open row committed") {
+            while metrics.snapshot().committedOpenWrites < 1 { try await Task.sleep(for: .milliseconds(2)) }
+        }
+
+        // What `tapedeck cassette ls/show` would see if the recorder died now.
+        let reader = try CassetteStore(path: harness.cassettePath, mode: .readOnly)
+        let open = try reader.interactions()
+        try reader.close()
+        let interrupted = try #require(open.first)
+        #expect(open.count == 1)
+        #expect(interrupted.ending == .interrupted)
+        #expect(interrupted.status == 200)
+        #expect(interrupted.content == .frames([]))
+        #expect(interrupted.request.body == Array(body.utf8))
+        #expect(interrupted.model == "gpt-4o")
+        #expect(!interrupted.request.headers.contains { $0.value.contains(secret) }, "the open row holds the secret")
+
+        release.open()
+        _ = await connection.response()
+        let recorded = try await harness.finish()
+        #expect(recorded.count == 1)
+        let finished = try #require(recorded.first)
+        #expect(finished.id == interrupted.id)
+        #expect(finished.ending == .complete)
+        #expect(finished.content.bytes == Array((firstFrame + lastFrame).utf8))
+    }
+}

@@ -96,6 +96,10 @@ final class GatedStreamUpstream: Sendable {
         let steps = self.plan(stream)
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/event-stream")
+        // One request per connection, and said so: a server that closes a keep-alive connection
+        // without saying it races the recorder's reuse of it, and a POST that may have reached
+        // the upstream is never sent twice (see docs/recorder.md).
+        headers.add(name: "connection", value: "close")
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers)))
         for index in 0..<steps.frames {
             if index == steps.holdAfter { await gate.wait(stream) }

@@ -1,3 +1,4 @@
+import HTTPServerSupport
 import Logging
 import NIOHTTP1
 

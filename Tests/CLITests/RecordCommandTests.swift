@@ -88,29 +88,9 @@ enum RawHTTP {
     /// With `halfClose`, the sending side is shut after the request, as a client that gives up
     /// mid-body does.
     static func exchange(port: Int, request: String, halfClose: Bool = false) throws -> String {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
+        guard let fd = LoopbackSocket.connect(port: port, receiveTimeout: 15) else { throw CocoaError(.fileReadUnknown) }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
-        var timeout = timeval(tv_sec: 15, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let written = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard written > 0 else { throw CocoaError(.fileWriteUnknown) }
-            sent += written
-        }
+        guard LoopbackSocket.sendAll(fd, Array(request.utf8)) else { throw CocoaError(.fileWriteUnknown) }
         if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16_384)

@@ -36,29 +36,10 @@ final class StreamingClients: @unchecked Sendable {
     func waitForAll(timeout: TimeInterval) -> Bool { group.wait(timeout: .now() + timeout) == .success }
 
     private func run(stream: Int, port: Int, request: [UInt8]) {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
+        // The receive timeout is a safety net only: a client never waits longer for its next bytes.
+        guard let fd = LoopbackSocket.connect(port: port, receiveTimeout: 120) else { return }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return }
-        // A safety net only: a client never waits longer than this for its next bytes.
-        var timeout = timeval(tv_sec: 120, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var sent = 0
-        while sent < request.count {
-            let written = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { return }
-            sent += written
-        }
+        guard LoopbackSocket.sendAll(fd, request) else { return }
         let firstFrame = Array("data: {".utf8)
         let terminator = Array(GatedStreamUpstream.terminator.utf8)
         var all: [UInt8] = []

@@ -6,7 +6,7 @@ import NIOPosix
 
 /// Latencies and byte counts gathered by all clients of one run.
 final class BenchSamples: Sendable {
-    private let state = NIOLockedValueBox((latencies: [UInt64](), bytes: 0, finished: 0, failed: 0))
+    private let state = NIOLockedValueBox((latencies: [UInt64](), first: [UInt64](), bytes: 0, finished: 0, failed: 0))
     private let live = NIOLockedValueBox(0)
 
     /// Body bytes received so far by every client, finished or not.
@@ -14,16 +14,20 @@ final class BenchSamples: Sendable {
 
     func receivedMore(_ count: Int) { live.withLockedValue { $0 += count } }
 
+    /// One stream's frame latencies; its first frame's also count apart (it crosses the head's path).
     func add(latencies: [UInt64], bytes: Int) {
         state.withLockedValue {
             $0.latencies += latencies
+            if let first = latencies.first { $0.first.append(first) }
             $0.bytes += bytes
         }
     }
 
     func finish(failed: Bool) { state.withLockedValue { failed ? ($0.failed += 1) : ($0.finished += 1) } }
 
-    var snapshot: (latencies: [UInt64], bytes: Int, finished: Int, failed: Int) { state.withLockedValue { $0 } }
+    var snapshot: (latencies: [UInt64], first: [UInt64], bytes: Int, finished: Int, failed: Int) {
+        state.withLockedValue { $0 }
+    }
 }
 
 /// One streaming client: posts a chat request and measures each frame's latency from the `t` the

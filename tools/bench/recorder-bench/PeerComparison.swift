@@ -1,23 +1,40 @@
 import Foundation
 import NIOCore
 
-/// The `compare` phase: direct, Tapedeck's recorder and a peer proxy (mitmproxy) over the same
-/// upstream and the same traffic in one run: added latency per frame, throughput, CPU and each
-/// proxy's peak resident memory, with the peer's figures as ratios of the recorder's.
-enum PeerComparison {
-    static func compare(mitmdump: String, streamCounts: [Int], frames: Int, intervalMillis: Int64, scratch: URL) async throws {
-        try await latency(mitmdump: mitmdump, streamCounts: streamCounts, frames: frames, intervalMillis: intervalMillis, scratch: scratch)
-        try await throughput(mitmdump: mitmdump, streamCounts: streamCounts, scratch: scratch)
+/// A peer proxy the `compare` phase runs beside the recorder.
+struct BenchPeer {
+    var name: String
+    var start: (_ upstreamPort: Int, _ scratch: URL) async throws -> any BenchProxy
+
+    static func mitmproxy(_ executable: String) -> BenchPeer {
+        BenchPeer(name: "mitmproxy") { try await MitmdumpProcess(executable: executable, upstreamPort: $0, scratch: $1) }
     }
 
-    /// Starts both proxies in front of `upstreamPort`.
-    private static func proxies(mitmdump: String, upstreamPort: Int, scratch: URL, label: String) async throws
+    static func nginx(_ executable: String) -> BenchPeer {
+        BenchPeer(name: "nginx") { try await NginxProcess(executable: executable, upstreamPort: $0, scratch: $1) }
+    }
+}
+
+/// The `compare` phase: direct, Tapedeck's recorder and peer proxies (mitmproxy, nginx) over the
+/// same upstream and the same traffic in one run: added latency per frame, throughput, CPU and
+/// each proxy's peak resident memory, with each peer's figures as ratios of the recorder's.
+enum PeerComparison {
+    static func compare(peers: [BenchPeer], streamCounts: [Int], frames: Int, intervalMillis: Int64, scratch: URL) async throws {
+        try await latency(peers: peers, streamCounts: streamCounts, frames: frames, intervalMillis: intervalMillis, scratch: scratch)
+        try await throughput(peers: peers, streamCounts: streamCounts, scratch: scratch)
+    }
+
+    /// Starts the recorder and every peer in front of `upstreamPort`.
+    private static func proxies(peers: [BenchPeer], upstreamPort: Int, scratch: URL, label: String) async throws
         -> [(name: String, proxy: any BenchProxy)]
     {
-        let recorder = try RecorderProcess(upstreamPort: upstreamPort, cassette: scratch.appendingPathComponent("\(label).sqlite").path)
-        let mitm = try await MitmdumpProcess(executable: mitmdump, upstreamPort: upstreamPort, scratch: scratch)
-        return [("tapedeck", recorder), ("mitmproxy", mitm)]
+        var started: [(name: String, proxy: any BenchProxy)] = [
+            ("tapedeck", try RecorderProcess(upstreamPort: upstreamPort, cassette: scratch.appendingPathComponent("\(label).sqlite").path))
+        ]
+        for peer in peers { started.append((peer.name, try await peer.start(upstreamPort, scratch))) }
+        return started
     }
+
 
     /// What one proxy did in one run: samples, wall time, CPU used and peak memory.
     private struct ProxyRun {
@@ -34,12 +51,12 @@ enum PeerComparison {
         return ProxyRun(samples: samples, wall: wall, cpuMicros: proxy.cpuSoFar - cpuBefore, peakRSS: memory.finish())
     }
 
-    private static func latency(mitmdump: String, streamCounts: [Int], frames: Int, intervalMillis: Int64, scratch: URL) async throws {
+    private static func latency(peers: [BenchPeer], streamCounts: [Int], frames: Int, intervalMillis: Int64, scratch: URL) async throws {
         let shape = StreamShape(frames: frames, interval: .milliseconds(intervalMillis), padding: 120)
         let upstream = try await BenchUpstream.start(shape: shape)
         let upstreamPort = upstream.localAddress?.port ?? 0
-        let proxies = try await proxies(mitmdump: mitmdump, upstreamPort: upstreamPort, scratch: scratch, label: "compare-paced")
-        say("\n== compare: added latency per frame, direct vs tapedeck vs mitmproxy (\(intervalMillis) ms between frames, \(frames) frames, starts spread over one stream) ==")
+        let proxies = try await proxies(peers: peers, upstreamPort: upstreamPort, scratch: scratch, label: "compare-paced")
+        say("\n== compare: added latency per frame, direct vs tapedeck vs \(peers.map(\.name).joined(separator: " vs ")) (\(intervalMillis) ms between frames, \(frames) frames, starts spread over one stream) ==")
         say("streams  mode       p50 µs    p99 µs    added p50  added p99  frames  failed  CPU µs/frame  peak RSS MiB")
         let spread = Duration.milliseconds(intervalMillis * Int64(frames))
         for count in streamCounts {
@@ -63,8 +80,9 @@ enum PeerComparison {
                     say("  !! \(name) does not stream frame by frame: its median frame arrives \(Int(percentile(r, 0.5) / 1_000)) ms late")
                 }
             }
-            if let ours = added["tapedeck"], let peer = added["mitmproxy"] {
-                say("  mitmproxy / tapedeck: added p50 \(ratio(peer.p50, ours.p50)), added p99 \(ratio(peer.p99, ours.p99)), "
+            for name in peers.map(\.name) {
+                guard let ours = added["tapedeck"], let peer = added[name] else { continue }
+                say("  \(name) / tapedeck: added p50 \(ratio(peer.p50, ours.p50)), added p99 \(ratio(peer.p99, ours.p99)), "
                     + "CPU per frame \(ratio(peer.cpu, ours.cpu)), peak RSS \(ratio(Double(peer.rss), Double(ours.rss)))")
             }
         }
@@ -72,12 +90,12 @@ enum PeerComparison {
         upstream.close(promise: nil)
     }
 
-    private static func throughput(mitmdump: String, streamCounts: [Int], scratch: URL) async throws {
+    private static func throughput(peers: [BenchPeer], streamCounts: [Int], scratch: URL) async throws {
         let shape = StreamShape(frames: 2_000, interval: .zero, padding: 200)
         let upstream = try await BenchUpstream.start(shape: shape)
         let upstreamPort = upstream.localAddress?.port ?? 0
-        let proxies = try await proxies(mitmdump: mitmdump, upstreamPort: upstreamPort, scratch: scratch, label: "compare-bulk")
-        say("\n== compare: throughput, direct vs tapedeck vs mitmproxy (2000 frames of ~250 B per stream, unpaced) ==")
+        let proxies = try await proxies(peers: peers, upstreamPort: upstreamPort, scratch: scratch, label: "compare-bulk")
+        say("\n== compare: throughput, direct vs tapedeck vs \(peers.map(\.name).joined(separator: " vs ")) (2000 frames of ~250 B per stream, unpaced) ==")
         say("streams  mode       MB/s     ratio to direct  CPU µs/MB  peak RSS MiB  failed")
         for count in streamCounts {
             for (_, proxy) in proxies { _ = await run(count: min(count, 10), port: proxy.port) }
@@ -93,8 +111,9 @@ enum PeerComparison {
                 say(String(format: "%7d  %@  %7.1f  %15.2f  %9.0f  %12d  %6d", count, name.padding(toLength: 9, withPad: " ", startingAt: 0) as NSString, rate, rate / directRate, cpu,
                            run.peakRSS >> 20, run.samples.snapshot.failed))
             }
-            if let ours = figures["tapedeck"], let peer = figures["mitmproxy"] {
-                say("  mitmproxy / tapedeck: throughput \(String(format: "%.2f", peer.rate / ours.rate)), CPU per MB \(ratio(peer.cpu, ours.cpu)), "
+            for name in peers.map(\.name) {
+                guard let ours = figures["tapedeck"], let peer = figures[name] else { continue }
+                say("  \(name) / tapedeck: throughput \(String(format: "%.2f", peer.rate / ours.rate)), CPU per MB \(ratio(peer.cpu, ours.cpu)), "
                     + "peak RSS \(ratio(Double(peer.rss), Double(ours.rss)))")
             }
         }

@@ -33,7 +33,7 @@ final class MitmdumpProcess: BenchProxy {
     private let log: URL
 
     init(executable: String, upstreamPort: Int, scratch: URL) async throws {
-        port = try await Self.freePort()
+        port = try await freeLoopbackPort()
         log = scratch.appendingPathComponent("mitmdump-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let addon = URL(fileURLWithPath: "tools/bench/mitm_stream.py").standardizedFileURL.path
@@ -50,19 +50,7 @@ final class MitmdumpProcess: BenchProxy {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        // Ready when the port accepts a connection.
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw BenchError("mitmdump exited during startup; its log is \(log.path)") }
-            if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port).get()
-            {
-                try? await channel.close()
-                return
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw BenchError("mitmdump did not listen on \(port) within 60 s; its log is \(log.path)")
+        try await waitUntilListening(port: port, process: process, name: "mitmdump", log: log)
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -79,15 +67,96 @@ final class MitmdumpProcess: BenchProxy {
         let last = text.split(separator: "\n").suffix(3).joined(separator: " | ")
         return "exited with status \(process.terminationStatus)" + (last.isEmpty ? "" : ": \(last)")
     }
+}
 
-    private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
+/// nginx as a plain reverse proxy in front of the bench upstream, `proxy_buffering off` (each
+/// chunk relayed as it arrives), keep-alive to the upstream, no log per request: the floor a
+/// proxy written in C reaches on this machine. One process (`master_process off`, one worker), so
+/// its CPU and memory are read from one pid. It stores nothing.
+final class NginxProcess: BenchProxy {
+    let process = Process()
+    let port: Int
+    private let log: URL
+
+    init(executable: String, upstreamPort: Int, scratch: URL) async throws {
+        port = try await freeLoopbackPort()
+        let folder = scratch.appendingPathComponent("nginx-\(port)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        log = folder.appendingPathComponent("error.log")
+        let configuration = """
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid \(folder.path)/nginx.pid;
+            error_log \(log.path) warn;
+            events { worker_connections 4096; }
+            http {
+                access_log off;
+                client_body_temp_path \(folder.path)/body;
+                proxy_temp_path \(folder.path)/proxy;
+                upstream bench { server 127.0.0.1:\(upstreamPort); keepalive 256; }
+                server {
+                    listen 127.0.0.1:\(port) backlog=4096;
+                    keepalive_requests 100000;
+                    location / {
+                        proxy_pass http://bench;
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_buffering off;
+                        proxy_request_buffering off;
+                        tcp_nodelay on;
+                    }
+                }
+            }
+            """
+        let file = folder.appendingPathComponent("nginx.conf")
+        try configuration.write(to: file, atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["-p", folder.path, "-c", file.path, "-e", log.path]
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        try await waitUntilListening(port: port, process: process, name: "nginx", log: log)
     }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func stop() -> String {
+        // Stores nothing: a kill loses nothing (see `MitmdumpProcess.stop` on signal masks).
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let last = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+        return "stopped" + (last.isEmpty ? "" : ": \(last)")
+    }
+}
+
+/// A free loopback port (bound, read, released).
+func freeLoopbackPort() async throws -> Int {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: "127.0.0.1", port: 0).get()
+    let port = channel.localAddress?.port ?? 0
+    try await channel.close()
+    return port
+}
+
+/// Returns once `port` accepts a connection; throws if `process` exits first or a minute passes.
+func waitUntilListening(port: Int, process: Process, name: String, log: URL) async throws {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+        guard process.isRunning else { throw BenchError("\(name) exited during startup; its log is \(log.path)") }
+        if let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port).get()
+        {
+            try? await channel.close()
+            return
+        }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    throw BenchError("\(name) did not listen on \(port) within 60 s; its log is \(log.path)")
 }
 
 /// Readings of another process from `/proc`.

@@ -2,6 +2,8 @@ import Cassettes
 import Dispatch
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Recorder
 
 /// The recorder under test, run in its own process (`recorder-bench child URL CASSETTE`) so its
@@ -15,7 +17,9 @@ enum RecorderChild {
         if let maxCapturedBytes { configuration.maxCapturedBytes = maxCapturedBytes }
         let metrics = RecorderMetrics()
         let sink = CassetteSink(path: cassette, metrics: metrics, logger: logger)
-        let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
+        let threads = ProcessInfo.processInfo.environment["RECORDER_THREADS"].flatMap { Int($0) }
+        let group: any EventLoopGroup = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
+        let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger, group: group)
         FileHandle.standardOutput.write(Data("PORT \(recorder.port)\n".utf8))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await recorder.run() }

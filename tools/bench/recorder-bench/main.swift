@@ -6,8 +6,9 @@ import NIOCore
 // upstream (added latency per frame, throughput ratio), and the recorder's memory with many
 // slow-reading clients. Build and run in release:
 //   swift build -c release --product recorder-bench && .build/release/recorder-bench
-// Options: --streams 50,200  --frames 100  --interval-ms 20  --slow-clients 500  --slow-seconds 8
-//          --mitmdump PATH: also the `compare` phase, direct vs recorder vs mitmproxy (PeerComparison.swift)
+// Options: --streams 50,200  --frames 100  --interval-ms 20  --rounds 5  --slow-clients 500  --slow-seconds 8
+//          --mitmdump PATH, --nginx PATH: also the `compare` phase, direct vs recorder vs these peer
+//          proxies (PeerComparison.swift)
 
 let arguments = CommandLine.arguments
 if arguments.count >= 4 && arguments[1] == "child" {
@@ -31,12 +32,16 @@ let frames = Int(option("--frames", "100")) ?? 100
 let intervalMillis = Int64(option("--interval-ms", "20")) ?? 20
 let slowClients = Int(option("--slow-clients", "500")) ?? 500
 let slowSeconds = Int(option("--slow-seconds", "8")) ?? 8
+var peers: [BenchPeer] = []
+if arguments.contains("--mitmdump") { peers.append(.mitmproxy(option("--mitmdump", "mitmdump"))) }
+if arguments.contains("--nginx") { peers.append(.nginx(option("--nginx", "nginx"))) }
+let rounds = max(1, Int(option("--rounds", "5")) ?? 5)
 let phases = Set(option("--phases", "latency,throughput,memory").split(separator: ",").map(String.init))
 
 // Without --phases, each phase runs in a fresh process of its own: sockets and event-loop state
 // left by one phase must not weigh on the next.
 if !arguments.contains("--phases") {
-    for phase in ["latency", "throughput", "memory"] + (arguments.contains("--mitmdump") ? ["compare"] : []) {
+    for phase in ["latency", "throughput", "memory"] + (peers.isEmpty ? [] : ["compare"]) {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: arguments[0]).standardizedFileURL
         child.arguments = Array(arguments.dropFirst()) + ["--phases", phase]
@@ -49,10 +54,16 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("rec
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
 
+/// The `p` quantile of nanosecond samples, in microseconds.
 func percentile(_ sorted: [UInt64], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     let index = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
     return Double(sorted[index]) / 1_000
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
 }
 
 /// Runs `count` streams against `port`, starting them evenly over `spread` (real traffic is not
@@ -72,6 +83,8 @@ func run(count: Int, port: Int, spread: Duration = .zero, slowRead: TimeAmount? 
     return (samples, ContinuousClock.now - start)
 }
 
+func median(_ sorted: [Double]) -> Double { percentile(sorted, 0.5) }
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
@@ -88,22 +101,30 @@ if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
     say("recorder child pid \(pacedRecorder.process.processIdentifier)")
     try await Task.sleep(for: .seconds(Int(pause) ?? 3))
 }
-say("\n== added latency per frame (\(intervalMillis) ms between frames, stream starts spread over one stream's length) ==")
-say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   frames  failed  recorder CPU µs/frame")
+say("\n== added latency per frame (\(intervalMillis) ms between frames, stream starts spread over one stream's length; \(rounds) rounds, direct and recorder alternating) ==")
+say("streams  direct p50/p99 µs   recorder p50/p99 µs   added p50/p99 µs   added p99 per round µs: median (min … max)   first frame added p50/p99 µs   frames  failed  recorder CPU µs/frame")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: pacedRecorder.port)  // warm-up: connections, pools
     let spread = Duration.milliseconds(intervalMillis * Int64(frames))
-    let (direct, _) = await run(count: count, port: pacedPort, spread: spread)
-    let cpuBefore = pacedRecorder.cpuMicros
-    let (through, _) = await run(count: count, port: pacedRecorder.port, spread: spread)
-    let cpuPerFrame = Double(pacedRecorder.cpuMicros - cpuBefore) / Double(max(1, through.snapshot.latencies.count))
-    let d = direct.snapshot.latencies.sorted()
-    let r = through.snapshot.latencies.sorted()
+    let paired = await PairedRuns.measure(rounds: rounds, recorder: pacedRecorder) { port in
+        await run(count: count, port: port ?? pacedPort, spread: spread).0
+    }
+    let d = paired.direct.flatMap(\.snapshot.latencies).sorted()
+    let r = paired.recorder.flatMap(\.snapshot.latencies).sorted()
+    // The first frame of a stream follows the response head through the recorder (time to first token).
+    let firstD = paired.direct.flatMap(\.snapshot.first).sorted()
+    let firstR = paired.recorder.flatMap(\.snapshot.first).sorted()
+    let perRound = zip(paired.direct, paired.recorder).map { direct, through in
+        percentile(through.snapshot.latencies.sorted(), 0.99) - percentile(direct.snapshot.latencies.sorted(), 0.99)
+    }.sorted()
+    let failed = (paired.direct.map(\.snapshot.failed).reduce(0, +), paired.recorder.map(\.snapshot.failed).reduce(0, +))
     let line = String(
-        format: "%7d  %8.0f / %-8.0f   %8.0f / %-8.0f   %7.0f / %-7.0f  %6d  %d/%d    %.1f", count,
+        format: "%7d  %8.0f / %-8.0f   %8.0f / %-8.0f   %7.0f / %-7.0f  %8.0f (%.0f … %.0f)   %7.0f / %-7.0f          %7d  %d/%d    %.1f", count,
         percentile(d, 0.5), percentile(d, 0.99), percentile(r, 0.5), percentile(r, 0.99),
-        percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99), r.count,
-        direct.snapshot.failed, through.snapshot.failed, cpuPerFrame)
+        percentile(r, 0.5) - percentile(d, 0.5), percentile(r, 0.99) - percentile(d, 0.99),
+        median(perRound), perRound.first ?? .nan, perRound.last ?? .nan,
+        percentile(firstR, 0.5) - percentile(firstD, 0.5), percentile(firstR, 0.99) - percentile(firstD, 0.99), r.count,
+        failed.0, failed.1, Double(paired.recorderCPUMicros) / Double(max(1, r.count)))
     say(line)
 }
 say("recorder child: \(pacedRecorder.stop())")
@@ -121,17 +142,28 @@ if let pause = ProcessInfo.processInfo.environment["BENCH_PAUSE_PID"] {
     say("recorder child pid \(bulkRecorder.process.processIdentifier)")
     try await Task.sleep(for: .seconds(Int(pause) ?? 3))
 }
-say("\n== throughput (2000 frames of ~250 B per stream, unpaced) ==")
-say("streams  direct MB/s  recorder MB/s  ratio  recorder CPU µs/MB")
+say("\n== throughput (2000 frames of ~250 B per stream, unpaced; \(rounds) rounds, direct and recorder alternating) ==")
+say("streams  direct MB/s  recorder MB/s  ratio  ratio per round: median (min … max)  recorder CPU µs/MB")
 for count in streamCounts {
     _ = await run(count: min(count, 10), port: bulkRecorder.port)
-    let (direct, directTime) = await run(count: count, port: bulkPort)
-    let bulkCPUBefore = bulkRecorder.cpuMicros
-    let (through, throughTime) = await run(count: count, port: bulkRecorder.port)
-    let cpuPerMB = Double(bulkRecorder.cpuMicros - bulkCPUBefore) / (Double(through.snapshot.bytes) / 1e6)
-    let directRate = Double(direct.snapshot.bytes) / seconds(directTime) / 1e6
-    let throughRate = Double(through.snapshot.bytes) / seconds(throughTime) / 1e6
-    say(String(format: "%7d  %11.1f  %13.1f  %5.2f  %8.0f", count, directRate, throughRate, throughRate / directRate, cpuPerMB))
+    var times: (direct: [Duration], recorder: [Duration]) = ([], [])
+    let paired = await PairedRuns.measure(rounds: rounds, recorder: bulkRecorder) { port in
+        let (samples, time) = await run(count: count, port: port ?? bulkPort)
+        if port == nil { times.direct.append(time) } else { times.recorder.append(time) }
+        return samples
+    }
+    func rate(_ runs: [BenchSamples], _ durations: [Duration]) -> Double {
+        Double(runs.map(\.snapshot.bytes).reduce(0, +)) / durations.map(seconds).reduce(0, +) / 1e6
+    }
+    let perRound = (0..<rounds).map { index in
+        rate([paired.recorder[index]], [times.recorder[index]]) / rate([paired.direct[index]], [times.direct[index]])
+    }.sorted()
+    let directRate = rate(paired.direct, times.direct)
+    let throughRate = rate(paired.recorder, times.recorder)
+    let cpuPerMB = Double(paired.recorderCPUMicros) / (Double(paired.recorder.map(\.snapshot.bytes).reduce(0, +)) / 1e6)
+    say(String(
+        format: "%7d  %11.1f  %13.1f  %5.2f  %12.2f (%.2f … %.2f)          %8.0f", count, directRate, throughRate,
+        throughRate / directRate, median(perRound), perRound.first ?? .nan, perRound.last ?? .nan, cpuPerMB))
 }
 say("recorder child: \(bulkRecorder.stop())")
 bulkUpstream.close(promise: nil)
@@ -184,8 +216,8 @@ longUpstream.close(promise: nil)
 
 // 4. Side by side with a peer proxy, when one is given.
 if phases.contains("compare") {
-    guard arguments.contains("--mitmdump") else { throw BenchError("the compare phase needs --mitmdump PATH") }
+    guard !peers.isEmpty else { throw BenchError("the compare phase needs --mitmdump PATH or --nginx PATH") }
     try await PeerComparison.compare(
-        mitmdump: option("--mitmdump", "mitmdump"), streamCounts: streamCounts, frames: frames, intervalMillis: intervalMillis, scratch: scratch)
+        peers: peers, streamCounts: streamCounts, frames: frames, intervalMillis: intervalMillis, scratch: scratch)
 }
 exit(0)

@@ -45,24 +45,6 @@ extension ProxyExchange {
         }
     }
 
-    /// Writes the response head straight into the client connection's pipeline and flushes it;
-    /// waits only while the client's socket is backed up past its high watermark. Throws when the
-    /// client connection is gone.
-    func sendToClient(_ part: HTTPServerResponsePart) async throws {
-        let channel = connection.channel
-        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(part, promise: written)
-        guard !channel.isWritable else { return }
-        try await withTaskCancellationHandler {
-            try await written.futureResult.get()
-        } onCancel: {
-            // Only an aborted exchange is cancelled, and its client connection closes anyway; this
-            // fails the write a client that reads nothing would otherwise hold forever.
-            channel.close(promise: nil)
-        }
-    }
-
     /// Closes the client connection with a TCP RST, as the upstream did.
     func resetClient() async {
         guard let provider = connection.channel as? any SocketOptionProvider else { return }

@@ -136,64 +136,33 @@ extension ProxyExchange {
         }
     }
 
-    /// Reads the response and relays it to the client part by part.
+    /// Relays the response to the client part by part, from the upstream connection's handler;
+    /// records the head once the client has it, without holding the relay.
     func readResponse(
         from upstream: UpstreamConnection, capture: inout StreamCapture, control: ExchangeControl,
-        start: ContinuousClock.Instant, onHead: @Sendable (ResponseHead) async -> Void
+        start: ContinuousClock.Instant, onHead: @escaping @Sendable (ResponseHead) async -> Void
     ) async -> ReadResult {
-        func offset() -> Int64 { (ContinuousClock.now - start).microseconds }
-        func failure(_ error: any Error) -> UpstreamTermination {
-            control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error)
-        }
         if !hasBody { control.beginWaiting() }
-
-        var responseHead: HTTPResponseHead?
-        do {
-            while responseHead == nil {
-                guard let part = try await upstream.next() else {
-                    return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false)
-                }
-                // Interim 1xx answers are the connection's business, not the client's.
-                if case .head(let head) = part, !(100..<200).contains(head.status.code) || head.status == .switchingProtocols {
-                    responseHead = head
-                }
+        let request = head
+        let connection = connection
+        let relay = ResponseRelay(
+            client: connection.channel, capture: capture, start: start, control: control, metrics: context.metrics,
+            translate: { ClientResponseHead(upstream: $0, request: request, draining: connection.isDraining) })
+        let end = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if let recorded = try? await relay.headSent.get() { await onHead(recorded) }
             }
-        } catch {
-            control.endWaiting()
-            return ReadResult(termination: failure(error), client: .close, gotHead: false, keepAlive: false)
+            return await upstream.relay(relay)
         }
-        control.endWaiting()
-        guard let responseHead else { return ReadResult(termination: .closedEarly, client: .close, gotHead: false, keepAlive: false) }
-
-        let headers = HopByHopHeaders.removing(from: responseHead.headers)
-        let recordedHead = ResponseHead(
-            status: Int(responseHead.status.code), headers: headers.map { HTTPField($0.name, $0.value) }, offsetMicros: offset())
-        capture.receiveHead(status: recordedHead.status, headers: recordedHead.headers, at: recordedHead.offsetMicros ?? 0)
-        var clientHead = HTTPResponseHead(version: head.version, status: responseHead.status, headers: headers)
-        // An HTTP/1.0 client cannot be sent chunks: without a length, the body ends with the connection.
-        let closeClient = connection.isDraining || !head.isKeepAlive
-            || (head.version.minor == 0 && !headers.contains(name: "content-length"))
-        if closeClient { clientHead.headers.replaceOrAdd(name: "connection", value: "close") }
-        do {
-            try await sendToClient(.head(clientHead))
-        } catch {
-            return ReadResult(
-                termination: control.reason?.termination ?? .clientAborted, client: .gone, gotHead: true, keepAlive: false)
-        }
-        // After the client has the head (it must not wait on the cassette), before the body.
-        await onHead(recordedHead)
-
-        let relay = BodyRelay(
-            client: connection.channel, capture: capture, start: start, control: control, metrics: context.metrics)
-        let end = await upstream.relayBody(relay)
         capture = relay.capture
+        let gotHead = relay.clientHead != nil
         let termination: UpstreamTermination
         var delivered = true
         switch end {
         case .finished(let endDelivered):
             termination = .finished
             delivered = endDelivered
-        case .failed(let error): termination = failure(error)
+        case .failed(let error): termination = control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error)
         case .closed, .unexpectedHead: termination = control.reason?.termination ?? .closedEarly
         case .clientGone: termination = control.reason?.termination ?? .clientAborted
         }
@@ -205,8 +174,8 @@ extension ProxyExchange {
         case .closedEarly, .timeout, .shutdown, .connectFailed: client = .close
         }
         return ReadResult(
-            termination: termination, client: client, gotHead: true, keepAlive: responseHead.isKeepAlive,
-            closeClient: closeClient)
+            termination: termination, client: client, gotHead: gotHead, keepAlive: relay.upstreamKeepAlive,
+            closeClient: relay.clientHead?.closesClient ?? false)
     }
 
     /// What the client gets when no response head came: the upstream's reset mirrored, or the

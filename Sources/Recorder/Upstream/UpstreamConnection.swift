@@ -8,11 +8,11 @@ import NIOTLS
 /// One HTTP/1.1 connection to an upstream, used by one exchange at a time and kept for the next
 /// when its response ended cleanly.
 ///
-/// A handler on the connection's event loop puts response parts into a small inbox as they are
-/// decoded (no task in between) and reads the socket only while the inbox has room; once the
-/// exchange has the head, the body goes from that handler straight to the client (`BodyRelay`),
-/// read no faster than the client takes it. Parts that arrived before the upstream closed or
-/// reset are all delivered before the failure.
+/// A handler on the connection's event loop hands the response, head and body, straight to the
+/// client as it is decoded (`ResponseRelay`), read no faster than the client takes it. Parts that
+/// come while no exchange relays (an idle pooled connection) wait in a small inbox, which makes
+/// the connection unusable. Parts that arrived before the upstream closed or reset are all
+/// delivered before the failure.
 final class UpstreamConnection: Sendable {
     let channel: any Channel
     /// A few parts at most before reading stops: enough to relay what arrived together in one
@@ -31,11 +31,13 @@ final class UpstreamConnection: Sendable {
     static func open(
         host: String, port: Int, tls: NIOSSLContext?, eventLoop: any EventLoop, connectTimeout: TimeAmount
     ) async throws -> UpstreamConnection {
-        let serverHostname = host.isIPAddress ? nil : host
+        // An address literal needs no resolver (which would run getaddrinfo on another thread).
+        let literal = try? SocketAddress(ipAddress: host, port: port)
+        let serverHostname = literal == nil ? host : nil
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
         let inbox = AsyncInbox<HTTPClientResponsePart>(capacity: 8)
         let feeder = ResponseFeeder(inbox: inbox)
-        let channel = try await ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             // Small reads keep what a slow client leaves buffered here small.
@@ -53,7 +55,7 @@ final class UpstreamConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandler(feeder)
                 }
             }
-            .connect(host: host, port: port).get()
+        let channel = try await (literal.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: host, port: port)).get()
         // A TLS failure (untrusted certificate, wrong name) is a failure to connect, not a cut.
         do {
             try await handshake.withLockedValue({ $0 })?.get()
@@ -64,9 +66,9 @@ final class UpstreamConnection: Sendable {
         return UpstreamConnection(channel: channel, inbox: inbox, feeder: feeder)
     }
 
-    /// Relays the rest of the response body through `relay`, on the connection's event loop (the
-    /// client's too); returns when the body ended. Cancelling closes the upstream connection.
-    func relayBody(_ relay: BodyRelay) async -> BodyRelay.End {
+    /// Relays the response through `relay`, from its head on, on the connection's event loop (the
+    /// client's too); returns when the response ended. Cancelling closes the upstream connection.
+    func relay(_ relay: ResponseRelay) async -> ResponseRelay.End {
         let feeder = feeder
         channel.eventLoop.execute { feeder.startRelay(relay) }
         return await withTaskCancellationHandler {
@@ -81,11 +83,6 @@ final class UpstreamConnection: Sendable {
         try await channel.writeAndFlush(part).get()
     }
 
-    /// The next response part; nil when the upstream closed the connection cleanly.
-    func next() async throws -> HTTPClientResponsePart? {
-        try await inbox.next()
-    }
-
     /// Whether the connection can carry another exchange: open, and nothing unasked-for arrived.
     var isUsable: Bool { channel.isActive && !inbox.isFinished && !inbox.hasBuffered }
 
@@ -98,13 +95,6 @@ final class UpstreamConnection: Sendable {
     /// Closes the connection.
     func close() {
         channel.close(promise: nil)
-    }
-}
-
-extension String {
-    /// Whether this is an IPv4 or IPv6 literal (TLS sends no server name for those).
-    var isIPAddress: Bool {
-        (try? SocketAddress(ipAddress: self, port: 0)) != nil
     }
 }
 
@@ -149,9 +139,9 @@ private final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHand
     }
 }
 
-/// Hands one upstream connection's response parts to its inbox as they are decoded, or, while a
-/// body is relayed, to its `BodyRelay`; passes a read request on to the socket only while the inbox
-/// has room (or the relay's client is not backed up). An idle pooled connection keeps reading, so
+/// Hands one upstream connection's response parts, while an exchange relays, to its
+/// `ResponseRelay`, else to its inbox; passes a read request on to the socket only while the relay's
+/// client is not backed up (or the inbox has room). An idle pooled connection keeps reading, so
 /// the upstream closing it is seen at once.
 private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
@@ -162,8 +152,8 @@ private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
     // Event-loop confined, like every handler's state.
     private var context: ChannelHandlerContext?
     private var readHeld = false
-    /// While set, body parts go straight to the client through it instead of the inbox.
-    private var relay: BodyRelay?
+    /// While set, parts go straight to the client through it instead of the inbox.
+    private var relay: ResponseRelay?
 
     init(inbox: AsyncInbox<HTTPClientResponsePart>) {
         self.inbox = inbox
@@ -186,8 +176,8 @@ private final class ResponseFeeder: ChannelDuplexHandler, @unchecked Sendable {
         inbox.onRoom {}  // the inbox may outlive the channel: no cycle through this handler
     }
 
-    /// Hands the body to `relay`: first what the inbox already holds, then every part as it is read.
-    func startRelay(_ relay: BodyRelay) {
+    /// Hands the response to `relay`: first what the inbox already holds, then every part as it is read.
+    func startRelay(_ relay: ResponseRelay) {
         relay.resumeReads = { [self] in resumeReading() }
         relay.onFinish = { [self] in
             if self.relay === relay { self.relay = nil }

@@ -119,30 +119,32 @@ enum BlobCodec {
     /// (CRLF, LF or CR) of an empty line; trailing bytes form a last block. Only this codec uses
     /// the split, on both sides, so it needs to agree with itself, not with any parser.
     static func blockLengths(_ bytes: some Collection<UInt8>) -> [Int] {
+        if let lengths = bytes.withContiguousStorageIfAvailable(blockLengths(contiguous:)) { return lengths }
+        return Array(bytes).withUnsafeBufferPointer(blockLengths(contiguous:))
+    }
+
+    private static func blockLengths(contiguous bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
         var lengths: [Int] = []
         var blockStart = 0
-        var position = 0
+        var index = 0
         var atLineStart = true
-        var iterator = bytes.makeIterator()
-        var pending = iterator.next()
-        while let byte = pending {
-            pending = iterator.next()
-            position += 1
-            guard byte == 0x0A || byte == 0x0D else {
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            index += 1
+            // Most bytes are far above CR and LF.
+            guard byte <= 0x0D, byte == 0x0A || byte == 0x0D else {
                 atLineStart = false
                 continue
             }
-            if byte == 0x0D && pending == 0x0A {
-                pending = iterator.next()
-                position += 1
-            }
+            if byte == 0x0D && index < count && bytes[index] == 0x0A { index += 1 }
             if atLineStart {
-                lengths.append(position - blockStart)
-                blockStart = position
+                lengths.append(index - blockStart)
+                blockStart = index
             }
             atLineStart = true
         }
-        if position > blockStart { lengths.append(position - blockStart) }
+        if index > blockStart { lengths.append(index - blockStart) }
         return lengths
     }
 

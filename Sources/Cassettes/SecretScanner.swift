@@ -30,40 +30,23 @@ public enum SecretScanner {
 
     /// The bytes with every key-shaped run masked; the same array when nothing matched.
     public static func mask(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8]? = nil
-        var copiedUpTo = 0
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let byte = bytes[index]
-            // Cheap filter: every prefix starts with one of these letters.
-            guard byte == 0x73 || byte == 0x41 || byte == 0x67 || byte == 0x78 || byte == 0x68
-                || byte == 0x62 || byte == 0x42
-            else {
-                index += 1
-                continue
+        bytes.withUnsafeBufferPointer { buffer in
+            // The usual case, nothing key-shaped, allocates nothing.
+            guard var found = nextSecret(in: buffer, from: 0) else { return bytes }
+            var output: [UInt8] = []
+            output.reserveCapacity(buffer.count)
+            var copiedUpTo = 0
+            while true {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copiedUpTo..<found.start]))
+                output.append(contentsOf: found.shape.keptPrefix)
+                output.append(contentsOf: maskText)
+                copiedUpTo = found.end
+                guard let next = nextSecret(in: buffer, from: found.end) else { break }
+                found = next
             }
-            if index > 0 && isTokenCharacter(bytes[index - 1], punctuation: false) {
-                index += 1
-                continue
-            }
-            guard let (shape, end) = match(bytes, at: index) else {
-                index += 1
-                continue
-            }
-            if output == nil {
-                output = []
-                output!.reserveCapacity(count)
-            }
-            output!.append(contentsOf: bytes[copiedUpTo..<index])
-            output!.append(contentsOf: shape.keptPrefix)
-            output!.append(contentsOf: maskText)
-            copiedUpTo = end
-            index = end
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[copiedUpTo...]))
+            return output
         }
-        guard var result = output else { return bytes }
-        result.append(contentsOf: bytes[copiedUpTo..<count])
-        return result
     }
 
     /// The text with every key-shaped run masked.
@@ -74,9 +57,45 @@ public enum SecretScanner {
     }
 
     /// Whether the bytes hold anything key-shaped.
-    public static func containsSecret(_ bytes: [UInt8]) -> Bool { mask(bytes) != bytes }
+    public static func containsSecret(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { nextSecret(in: $0, from: 0) != nil }
+    }
 
-    private static func match(_ bytes: [UInt8], at start: Int) -> (Shape, Int)? {
+    /// The first key-shaped run at or after `start`: where it starts, its shape and where it ends.
+    /// One pass, byte by byte; a shape is tried only where its first two bytes are.
+    private static func nextSecret(in bytes: UnsafeBufferPointer<UInt8>, from start: Int)
+        -> (start: Int, shape: Shape, end: Int)?
+    {
+        var index = start
+        let count = bytes.count
+        // Every prefix is at least three bytes long.
+        while index + 2 < count {
+            if mayStartPrefix(bytes[index], bytes[index + 1]),
+                index == 0 || !isTokenCharacter(bytes[index - 1], punctuation: false),
+                let (shape, end) = match(bytes, at: index)
+            {
+                return (index, shape, end)
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether a prefix of `shapes` can start with these two bytes.
+    @inline(__always)
+    private static func mayStartPrefix(_ first: UInt8, _ second: UInt8) -> Bool {
+        switch first {
+        case UInt8(ascii: "s"): return second == UInt8(ascii: "k")  // sk-, sk-ant-, sk-proj-
+        case UInt8(ascii: "A"): return second == UInt8(ascii: "I") || second == UInt8(ascii: "K")  // AIza, AKIA
+        case UInt8(ascii: "g"): return second == UInt8(ascii: "s")  // gsk_
+        case UInt8(ascii: "x"): return second == UInt8(ascii: "a")  // xai-
+        case UInt8(ascii: "h"): return second == UInt8(ascii: "f")  // hf_
+        case UInt8(ascii: "b"), UInt8(ascii: "B"): return second | 0x20 == UInt8(ascii: "e")  // bearer, any case
+        default: return false
+        }
+    }
+
+    private static func match(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (Shape, Int)? {
         for shape in shapes {
             guard start + shape.prefix.count <= bytes.count else { continue }
             var matches = true

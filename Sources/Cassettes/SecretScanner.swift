@@ -66,19 +66,45 @@ public enum SecretScanner {
     private static func nextSecret(in bytes: UnsafeBufferPointer<UInt8>, from start: Int)
         -> (start: Int, shape: Shape, end: Int)?
     {
-        var index = start
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
         let count = bytes.count
+        var index = start
         // Every prefix is at least three bytes long.
         while index + 2 < count {
-            if mayStartPrefix(bytes[index], bytes[index + 1]),
-                index == 0 || !isTokenCharacter(bytes[index - 1], punctuation: false),
-                let (shape, end) = match(bytes, at: index)
-            {
-                return (index, shape, end)
+            // Sixteen positions at a time: most stretches of text hold no two-byte prefix start.
+            if index + 17 <= count && !mayStartPrefix(in: raw, at: index) {
+                index += 16
+                continue
             }
-            index += 1
+            let stretchEnd = min(index + 16, count - 2)
+            while index < stretchEnd {
+                if mayStartPrefix(bytes[index], bytes[index + 1]),
+                    index == 0 || !isTokenCharacter(bytes[index - 1], punctuation: false),
+                    let (shape, end) = match(bytes, at: index)
+                {
+                    return (index, shape, end)
+                }
+                index += 1
+            }
         }
         return nil
+    }
+
+    /// Whether a prefix of `shapes` can start at one of the 16 positions from `offset` (17 bytes are read).
+    @inline(__always)
+    private static func mayStartPrefix(in bytes: UnsafeRawPointer, at offset: Int) -> Bool {
+        typealias Lanes = SIMD16<UInt8>
+        let first = bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+        let second = bytes.loadUnaligned(fromByteOffset: offset + 1, as: Lanes.self)
+        func byte(_ character: Unicode.Scalar) -> Lanes { Lanes(repeating: UInt8(ascii: character)) }
+        var candidates = (first .== byte("s")) .& (second .== byte("k"))
+        candidates .|= (first .== byte("A")) .& ((second .== byte("I")) .| (second .== byte("K")))
+        candidates .|= (first .== byte("g")) .& (second .== byte("s"))
+        candidates .|= (first .== byte("x")) .& (second .== byte("a"))
+        candidates .|= (first .== byte("h")) .& (second .== byte("f"))
+        candidates .|= ((first | Lanes(repeating: 0x20)) .== byte("b")) .& ((second | Lanes(repeating: 0x20)) .== byte("e"))
+        return any(candidates)
     }
 
     /// Whether a prefix of `shapes` can start with these two bytes.

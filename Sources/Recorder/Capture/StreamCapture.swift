@@ -107,29 +107,51 @@ public struct StreamCapture: Sendable {
     /// Whether the bytes contain `error` or `failed`, in one pass.
     static func mayBeError(_ raw: [UInt8]) -> Bool {
         raw.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress else { return false }
             let count = bytes.count
             var index = 0
             while index + 5 <= count {
-                switch bytes[index] {
-                case UInt8(ascii: "e"):
-                    if bytes[index + 1] == UInt8(ascii: "r") && bytes[index + 2] == UInt8(ascii: "r")
-                        && bytes[index + 3] == UInt8(ascii: "o") && bytes[index + 4] == UInt8(ascii: "r")
-                    {
-                        return true
-                    }
-                case UInt8(ascii: "f"):
-                    if index + 6 <= count && bytes[index + 1] == UInt8(ascii: "a") && bytes[index + 2] == UInt8(ascii: "i")
-                        && bytes[index + 3] == UInt8(ascii: "l") && bytes[index + 4] == UInt8(ascii: "e")
-                        && bytes[index + 5] == UInt8(ascii: "d")
-                    {
-                        return true
-                    }
-                default:
-                    break
+                // Sixteen positions at a time: most stretches hold neither `err` nor `fai`.
+                if index + 18 <= count && !mayStartError(in: UnsafeRawPointer(base), at: index) {
+                    index += 16
+                    continue
                 }
-                index += 1
+                let stretchEnd = min(index + 16, count - 4)
+                while index < stretchEnd {
+                    if startsError(bytes, at: index) { return true }
+                    index += 1
+                }
             }
             return false
         }
+    }
+
+    /// Whether `error` or `failed` starts at `index` (at least five bytes remain).
+    @inline(__always)
+    private static func startsError(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        switch bytes[index] {
+        case UInt8(ascii: "e"):
+            return bytes[index + 1] == UInt8(ascii: "r") && bytes[index + 2] == UInt8(ascii: "r")
+                && bytes[index + 3] == UInt8(ascii: "o") && bytes[index + 4] == UInt8(ascii: "r")
+        case UInt8(ascii: "f"):
+            return index + 6 <= bytes.count && bytes[index + 1] == UInt8(ascii: "a") && bytes[index + 2] == UInt8(ascii: "i")
+                && bytes[index + 3] == UInt8(ascii: "l") && bytes[index + 4] == UInt8(ascii: "e")
+                && bytes[index + 5] == UInt8(ascii: "d")
+        default:
+            return false
+        }
+    }
+
+    /// Whether `err` or `fai` starts at one of the 16 positions from `offset` (18 bytes are read).
+    @inline(__always)
+    private static func mayStartError(in bytes: UnsafeRawPointer, at offset: Int) -> Bool {
+        typealias Lanes = SIMD16<UInt8>
+        let first = bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+        let second = bytes.loadUnaligned(fromByteOffset: offset + 1, as: Lanes.self)
+        let third = bytes.loadUnaligned(fromByteOffset: offset + 2, as: Lanes.self)
+        func byte(_ character: Unicode.Scalar) -> Lanes { Lanes(repeating: UInt8(ascii: character)) }
+        let err = (first .== byte("e")) .& (second .== byte("r")) .& (third .== byte("r"))
+        let fai = (first .== byte("f")) .& (second .== byte("a")) .& (third .== byte("i"))
+        return any(err .| fai)
     }
 }

@@ -203,11 +203,14 @@ final class ResponseRelay: @unchecked Sendable {
             finish(.clientGone)
             return
         }
-        let written = client.eventLoop.makePromise(of: Void.self)
-        client.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(batch)), promise: written)
+        let part = HTTPServerResponsePart.body(.byteBuffer(batch))
         if client.isWritable {
-            written.futureResult.whenFailure { _ in self.finish(.clientGone) }
+            // No promise per read: a failed write closes the client connection, which aborts the
+            // exchange (and the upstream with it).
+            client.writeAndFlush(part, promise: nil)
         } else {
+            let written = client.eventLoop.makePromise(of: Void.self)
+            client.writeAndFlush(part, promise: written)
             holdsReads = true
             written.futureResult.whenComplete { result in
                 self.holdsReads = false

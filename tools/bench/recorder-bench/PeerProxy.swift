@@ -40,12 +40,11 @@ final class MitmdumpProcess: BenchProxy {
         guard FileManager.default.fileExists(atPath: addon) else {
             throw BenchError("\(addon) is missing; run recorder-bench from the repository root")
         }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        CPUPinning.configure(process, executable: URL(fileURLWithPath: executable), arguments: [
             "--mode", "reverse:http://127.0.0.1:\(upstreamPort)", "--listen-host", "127.0.0.1", "--listen-port", String(port),
             "--set", "stream_large_bodies=1", "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
             "--set", "confdir=\(scratch.appendingPathComponent("mitmproxy-conf").path)", "-s", addon,
-        ]
+        ], proxy: true)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -111,8 +110,9 @@ final class NginxProcess: BenchProxy {
             """
         let file = folder.appendingPathComponent("nginx.conf")
         try configuration.write(to: file, atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["-p", folder.path, "-c", file.path, "-e", log.path]
+        CPUPinning.configure(
+            process, executable: URL(fileURLWithPath: executable), arguments: ["-p", folder.path, "-c", file.path, "-e", log.path],
+            proxy: true)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle

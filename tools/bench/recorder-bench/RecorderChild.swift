@@ -16,7 +16,9 @@ enum RecorderChild {
             listenPort: 0, adminHost: nil, routes: try RouteTable([UpstreamRoute(parsing: upstream)]))
         if let maxCapturedBytes { configuration.maxCapturedBytes = maxCapturedBytes }
         let metrics = RecorderMetrics()
-        let sink = CassetteSink(path: cassette, metrics: metrics, logger: logger)
+        // BENCH_NULL_SINK=1 keeps nothing: the relay's own cost, without the cassette's.
+        let sink: any InteractionSink = ProcessInfo.processInfo.environment["BENCH_NULL_SINK"] == "1"
+            ? NullSink() : CassetteSink(path: cassette, metrics: metrics, logger: logger)
         let threads = ProcessInfo.processInfo.environment["RECORDER_THREADS"].flatMap { Int($0) }
         let group: any EventLoopGroup = threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
         let recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger, group: group)
@@ -43,6 +45,13 @@ enum RecorderChild {
     }
 }
 
+/// A sink that drops every interaction.
+struct NullSink: InteractionSink {
+    func record(_ interaction: Interaction) {}
+    var queueDepth: Int { 0 }
+    func close() async {}
+}
+
 /// A running recorder child process.
 final class RecorderProcess {
     let process = Process()
@@ -50,8 +59,10 @@ final class RecorderProcess {
     private let output = Pipe()
 
     init(upstreamPort: Int, cassette: String, maxCapturedBytes: Int? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["child", "http://127.0.0.1:\(upstreamPort)", cassette] + (maxCapturedBytes.map { [String($0)] } ?? [])
+        CPUPinning.configure(
+            process, executable: URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL,
+            arguments: ["child", "http://127.0.0.1:\(upstreamPort)", cassette] + (maxCapturedBytes.map { [String($0)] } ?? []),
+            proxy: true)
         process.standardOutput = output
         try process.run()
         var line = ""

@@ -7,6 +7,7 @@ import NIOCore
 // slow-reading clients. Build and run in release:
 //   swift build -c release --product recorder-bench && .build/release/recorder-bench
 // Options: --streams 50,200  --frames 100  --interval-ms 20  --rounds 5  --slow-clients 500  --slow-seconds 8
+//          --pin: the proxy on the last CPU, the bench on the others (CPUPinning.swift)
 //          --mitmdump PATH, --nginx PATH: also the `compare` phase, direct vs recorder vs these peer
 //          proxies (PeerComparison.swift)
 
@@ -43,13 +44,16 @@ let phases = Set(option("--phases", "latency,throughput,memory").split(separator
 if !arguments.contains("--phases") {
     for phase in ["latency", "throughput", "memory"] + (peers.isEmpty ? [] : ["compare"]) {
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: arguments[0]).standardizedFileURL
-        child.arguments = Array(arguments.dropFirst()) + ["--phases", phase]
+        CPUPinning.configure(
+            child, executable: URL(fileURLWithPath: arguments[0]).standardizedFileURL,
+            arguments: Array(arguments.dropFirst()) + ["--phases", phase], proxy: false, pin: CPUPinning.enabled && phase != "memory")
+        child.environment = ProcessInfo.processInfo.environment.merging(["BENCH_PINNED": "1"]) { $1 }
         try child.run()
         child.waitUntilExit()
     }
     exit(0)
 }
+try CPUPinning.reexecOnBenchCPUs()
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("recorder-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: scratch) }
@@ -89,7 +93,8 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-say("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)")
+say("recorder-bench: \(ProcessInfo.processInfo.activeProcessorCount) cores; frames/stream \(frames)"
+    + (CPUPinning.enabled ? "; pinned: bench on CPU \(CPUPinning.cpuList(proxy: false)), proxy on CPU \(CPUPinning.cpuList(proxy: true))" : ""))
 
 // 1. Latency per frame, paced streams.
 if phases.contains("latency") {

@@ -58,3 +58,48 @@ struct OpenExchangeTests {
         #expect(finished.content.bytes == Array((firstFrame + lastFrame).utf8))
     }
 }
+
+extension OpenExchangeTests {
+    @Test("the head and first frame reach the client while the open row is still being made")
+    func firstFrameDoesNotWaitForTheOpenRow() async throws {
+        let release = Gate()
+        let sinkMayBegin = DispatchSemaphore(value: 0)
+        let harness = try await RecorderHarness(wrapSink: { SlowBeginSink(inner: $0, gate: sinkMayBegin) }) { _, responder in
+            try await responder.head(.ok, [("content-type", "text/event-stream")])
+            try await responder.send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}\n\n")
+            await release.wait()
+            try await responder.send("data: [DONE]\n\n")
+            try await responder.end()
+        }
+        defer { harness.remove() }
+        let connection = try await harness.connect()
+        try await connection.send(
+            .POST, "/v1/chat/completions", headers: [("content-type", "application/json")],
+            body: Array(#"{"model":"gpt-4o","messages":[],"stream":true}"#.utf8))
+        // The sink holds `begin` for up to 30 s: a relay that waited for it would miss this.
+        try await within(10, "the first frame at the client while the sink's begin is held") {
+            while let part = try await connection.next() {
+                if case .body = part { return }
+            }
+        }
+        sinkMayBegin.signal()
+        release.open()
+        _ = await connection.response()
+        let recorded = try await harness.finish()
+        #expect(recorded.map(\.ending) == [.complete])
+    }
+}
+
+/// A sink whose `begin` waits for a semaphore (30 s at most) before handing over.
+private struct SlowBeginSink: InteractionSink {
+    let inner: CassetteSink
+    let gate: DispatchSemaphore
+
+    func record(_ interaction: Interaction) { inner.record(interaction) }
+    func begin(_ interaction: Interaction) {
+        _ = gate.wait(timeout: .now() + 30)
+        inner.begin(interaction)
+    }
+    var queueDepth: Int { inner.queueDepth }
+    func close() async { await inner.close() }
+}

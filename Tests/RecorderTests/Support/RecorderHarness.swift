@@ -19,7 +19,8 @@ final class RecorderHarness: Sendable {
     private let running: Task<Void, Never>
     private let finished = NIOLockedValueBox(false)
 
-    /// Starts everything. `configure` adjusts the recorder settings; `cassettePath` overrides the
+    /// Starts everything. `configure` adjusts the recorder settings; `wrapSink` puts a sink of the
+    /// test's in front of the cassette's; `cassettePath` overrides the
     /// scratch cassette (e.g. an unwritable path). `holdsSecretsOnPurpose` marks the scratch folder
     /// as a control for the secret scan (see `ScratchDirectory.Purpose`).
     init(
@@ -28,6 +29,7 @@ final class RecorderHarness: Sendable {
         logger: Logger = Logger(label: "test.recorder"),
         configure: (inout RecorderConfiguration) -> Void = { _ in },
         onBodyBytes: (@Sendable (Int) -> Void)? = nil,
+        wrapSink: (CassetteSink) -> any InteractionSink = { $0 },
         script: @escaping ScriptedUpstream.Script
     ) async throws {
         directory = try ScratchDirectory("recorder", purpose: holdsSecretsOnPurpose ? .secretsOnPurpose : .artifacts)
@@ -41,7 +43,7 @@ final class RecorderHarness: Sendable {
         let sink = CassetteSink(
             path: self.cassettePath, options: .init(redactor: redactor, reopenInterval: .seconds(3600), logInterval: .seconds(3600)), metrics: metrics,
             logger: logger)
-        recorder = try await Recorder.bind(configuration: configuration, sink: sink, metrics: metrics, logger: logger)
+        recorder = try await Recorder.bind(configuration: configuration, sink: wrapSink(sink), metrics: metrics, logger: logger)
         let recorder = recorder
         running = Task { await recorder.run() }
     }

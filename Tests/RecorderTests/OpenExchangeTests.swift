@@ -56,6 +56,12 @@ struct OpenExchangeTests {
         #expect(finished.id == interrupted.id)
         #expect(finished.ending == .complete)
         #expect(finished.content.bytes == Array((firstFrame + lastFrame).utf8))
+        // The request is read once per exchange; both rows carry what a fresh reading gives.
+        let fingerprint = RequestFingerprint.compute(
+            method: "POST", endpoint: "/v1/chat/completions", model: "gpt-4o", body: Array(body.utf8))
+        #expect(finished.fingerprint == fingerprint)
+        #expect(interrupted.fingerprint == fingerprint)
+        #expect(finished.model == "gpt-4o" && finished.stream)
     }
 }
 

@@ -23,11 +23,21 @@ struct SentRequest: Sendable {
         return dialect.codec.requestView(body: json, path: target)
     }
 
+    /// What Tapedeck reads from the request: it parses the body twice (for the view, then
+    /// canonicalized for the fingerprint), so an exchange reads its request once.
+    func read() -> RequestReading {
+        let view = view()
+        return RequestReading(
+            view: view,
+            fingerprint: RequestFingerprint.compute(method: method, endpoint: path, model: view?.model, body: body))
+    }
+
     /// The interaction to store for this request and what came back.
     func interaction(
-        result: StreamCapture.Result, view: RequestView?, recordedAt: Date, durationMicros: Int64, sessionID: String,
+        result: StreamCapture.Result, reading: RequestReading, recordedAt: Date, durationMicros: Int64, sessionID: String,
         tags: [String]
     ) -> Interaction {
+        let view = reading.view
         var isStream = view?.stream ?? false
         if case .frames = result.content { isStream = true }
         return Interaction(
@@ -35,6 +45,12 @@ struct SentRequest: Sendable {
             model: view?.model, stream: isStream,
             request: RecordedRequest(method: method, target: target, headers: headers, body: body),
             response: result.head, content: result.content, ending: result.ending, durationMicros: durationMicros,
-            sessionID: sessionID, tags: tags)
+            sessionID: sessionID, tags: tags, fingerprint: reading.fingerprint)
     }
+}
+
+/// What Tapedeck reads from a request body: what it asks for, and its fingerprint.
+struct RequestReading: Sendable {
+    var view: RequestView?
+    var fingerprint: String
 }

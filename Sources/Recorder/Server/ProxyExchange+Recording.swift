@@ -15,16 +15,17 @@ extension ProxyExchange {
 
     /// Builds the interaction, assigns its session, counts it and hands it to the sink.
     func record(
-        _ outcome: RelayOutcome, request: SentRequest, requestOverLimit: Bool, start: ContinuousClock.Instant,
-        end: ContinuousClock.Instant, recordedAt: Date
+        _ outcome: RelayOutcome, request: SentRequest, reading: RequestReading?, requestOverLimit: Bool,
+        start: ContinuousClock.Instant, end: ContinuousClock.Instant, recordedAt: Date
     ) {
         let configuration = context.configuration
         var tags = configuration.tags
         if outcome.result.overLimit || requestOverLimit { tags.append("capture_limit") }
         if outcome.termination == .shutdown { tags.append("recorder_shutdown") }
-        let view = request.view()
+        let reading = reading ?? request.read()
+        let view = reading.view
         var interaction = request.interaction(
-            result: outcome.result, view: view, recordedAt: recordedAt, durationMicros: (end - start).microseconds,
+            result: outcome.result, reading: reading, recordedAt: recordedAt, durationMicros: (end - start).microseconds,
             sessionID: "", tags: tags)
         interaction.id = interactionID
         let key = view.map { ConversationKey(view: $0) } ?? ConversationKey(fingerprint: interaction.fingerprint)
@@ -36,19 +37,22 @@ extension ProxyExchange {
     }
 
     /// Hands the sink the exchange under way, so a crash of the recorder from now on leaves it
-    /// in the cassette as `interrupted`. No session yet: grouping happens when it ends.
-    func begin(request: SentRequest, response: ResponseHead, recordedAt: Date) {
-        let view = request.view()
+    /// in the cassette as `interrupted`. No session yet: grouping happens when it ends. Returns
+    /// what it read of the request.
+    func begin(request: SentRequest, response: ResponseHead, recordedAt: Date) -> RequestReading {
+        let reading = request.read()
+        let view = reading.view
         let result = StreamCapture.Result(
             head: response, content: (view?.stream ?? false) ? .frames([]) : .body([]), ending: .interrupted,
             overLimit: false, relayedBytes: 0)
         var interaction = request.interaction(
-            result: result, view: view, recordedAt: recordedAt, durationMicros: 0, sessionID: "",
+            result: result, reading: reading, recordedAt: recordedAt, durationMicros: 0, sessionID: "",
             tags: context.configuration.tags)
         interaction.id = interactionID
         interaction.sessionID = nil
         interaction.durationMicros = nil
         context.sink.begin(interaction)
+        return reading
     }
 
     /// One debug line per exchange: no query, no header, no body (they may hold secrets).

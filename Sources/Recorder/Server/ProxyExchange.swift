@@ -1,6 +1,7 @@
 import Cassettes
 import Dialects
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
@@ -56,6 +57,7 @@ struct ProxyExchange {
             body.markEnded()
         }
 
+        let reading = NIOLockedValueBox<RequestReading?>(nil)
         context.metrics.exchangeStarted()
         connection.attach(control)
         let outcome = await withTaskGroup(of: RelayOutcome?.self) { group in
@@ -63,8 +65,13 @@ struct ProxyExchange {
                 let outcome = await relay(
                     upstreamHead, resolved: resolved, body: body, control: control, start: start,
                     onHead: { response in
+                        let complete = body.ended
                         let request = sent(resolved, head: upstreamHead, body: body)
-                        await offEventLoop { begin(request: request, response: response, recordedAt: recordedAt) }
+                        await offEventLoop {
+                            let read = begin(request: request, response: response, recordedAt: recordedAt)
+                            // Read once per exchange, unless the body was still arriving.
+                            if complete { reading.withLockedValue { $0 = read } }
+                        }
                     })
                 control.finish()
                 return outcome
@@ -105,8 +112,11 @@ struct ProxyExchange {
         context.metrics.relayedRequest(bytes: body.total)
         let request = sent(resolved, head: upstreamHead, body: body)
         let requestOverLimit = body.overLimit
+        let read = reading.withLockedValue { $0 }
         await offEventLoop {
-            record(outcome, request: request, requestOverLimit: requestOverLimit, start: start, end: end, recordedAt: recordedAt)
+            record(
+                outcome, request: request, reading: read, requestOverLimit: requestOverLimit, start: start, end: end,
+                recordedAt: recordedAt)
         }
         return keepAlive
     }

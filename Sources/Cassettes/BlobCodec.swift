@@ -45,7 +45,7 @@ enum BlobCodec {
         var body: [UInt8] = []
         body.reserveCapacity(frames.reduce(0) { $0 + $1.bytes.count })
         for frame in frames { body.append(contentsOf: frame.bytes) }
-        let implicit = !frames.isEmpty && blockLengths(body).elementsEqual(frames.lazy.map(\.bytes.count))
+        let implicit = !frames.isEmpty && blockLengths(body).elementsEqual(frames.lazy.map { $0.bytes.count })
         var deltas: [UInt64] = []
         deltas.reserveCapacity(frames.count)
         var previous: Int64 = 0

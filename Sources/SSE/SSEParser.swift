@@ -93,7 +93,13 @@ public struct SSEParser: Sendable {
         let bytes = buffer  // shares storage; lets lines be read while other state changes
         bytes.withUnsafeBufferPointer { all in
             let count = all.count
+            let raw = all.baseAddress.map(UnsafeRawPointer.init)
             while index < count {
+                // Sixteen bytes at a time while none of them ends a line.
+                if let raw, index + 16 <= count, !Self.holdsLineEnd(raw, at: index) {
+                    index += 16
+                    continue
+                }
                 let byte = all[index]
                 // Fast path: most bytes are far above CR and LF.
                 if byte > Self.cr || (byte != Self.lf && byte != Self.cr) {
@@ -125,6 +131,13 @@ public struct SSEParser: Sendable {
             lineStart -= frameEnd
             scanned -= frameEnd
         }
+    }
+
+    /// Whether one of the 16 bytes from `offset` is CR or LF.
+    @inline(__always)
+    private static func holdsLineEnd(_ bytes: UnsafeRawPointer, at offset: Int) -> Bool {
+        let lanes = bytes.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
+        return any((lanes .== SIMD16(repeating: lf)) .| (lanes .== SIMD16(repeating: cr)))
     }
 
     private func pendingEvent() -> SSEEvent? {

@@ -1,3 +1,5 @@
+import SSE
+
 /// Finds text shaped like a provider credential and masks it, keeping the prefix that tells
 /// which kind of key it was: `sk-ant-[REDACTED]`, `AIza[REDACTED]`, `Bearer [REDACTED]`.
 public enum SecretScanner {
@@ -94,9 +96,9 @@ public enum SecretScanner {
     /// Whether a prefix of `shapes` can start at one of the 16 positions from `offset` (17 bytes are read).
     @inline(__always)
     private static func mayStartPrefix(in bytes: UnsafeRawPointer, at offset: Int) -> Bool {
-        typealias Lanes = SIMD16<UInt8>
-        let first = bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-        let second = bytes.loadUnaligned(fromByteOffset: offset + 1, as: Lanes.self)
+        typealias Lanes = ByteLanes.Lanes
+        let first = ByteLanes.load(bytes, at: offset)
+        let second = ByteLanes.load(bytes, at: offset + 1)
         func byte(_ character: Unicode.Scalar) -> Lanes { Lanes(repeating: UInt8(ascii: character)) }
         var candidates = (first .== byte("s")) .& (second .== byte("k"))
         candidates .|= (first .== byte("A")) .& ((second .== byte("I")) .| (second .== byte("K")))
@@ -104,7 +106,7 @@ public enum SecretScanner {
         candidates .|= (first .== byte("x")) .& (second .== byte("a"))
         candidates .|= (first .== byte("h")) .& (second .== byte("f"))
         candidates .|= ((first | Lanes(repeating: 0x20)) .== byte("b")) .& ((second | Lanes(repeating: 0x20)) .== byte("e"))
-        return any(candidates)
+        return ByteLanes.any(candidates)
     }
 
     /// Whether a prefix of `shapes` can start with these two bytes.

@@ -136,8 +136,8 @@ public struct SSEParser: Sendable {
     /// Whether one of the 16 bytes from `offset` is CR or LF.
     @inline(__always)
     private static func holdsLineEnd(_ bytes: UnsafeRawPointer, at offset: Int) -> Bool {
-        let lanes = bytes.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
-        return any((lanes .== SIMD16(repeating: lf)) .| (lanes .== SIMD16(repeating: cr)))
+        let lanes = ByteLanes.load(bytes, at: offset)
+        return ByteLanes.any((lanes .== ByteLanes.Lanes(repeating: 0x0A)) .| (lanes .== ByteLanes.Lanes(repeating: 0x0D)))
     }
 
     private func pendingEvent() -> SSEEvent? {

@@ -145,13 +145,13 @@ public struct StreamCapture: Sendable {
     /// Whether `err` or `fai` starts at one of the 16 positions from `offset` (18 bytes are read).
     @inline(__always)
     private static func mayStartError(in bytes: UnsafeRawPointer, at offset: Int) -> Bool {
-        typealias Lanes = SIMD16<UInt8>
-        let first = bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-        let second = bytes.loadUnaligned(fromByteOffset: offset + 1, as: Lanes.self)
-        let third = bytes.loadUnaligned(fromByteOffset: offset + 2, as: Lanes.self)
+        typealias Lanes = ByteLanes.Lanes
+        let first = ByteLanes.load(bytes, at: offset)
+        let second = ByteLanes.load(bytes, at: offset + 1)
+        let third = ByteLanes.load(bytes, at: offset + 2)
         func byte(_ character: Unicode.Scalar) -> Lanes { Lanes(repeating: UInt8(ascii: character)) }
         let err = (first .== byte("e")) .& (second .== byte("r")) .& (third .== byte("r"))
         let fai = (first .== byte("f")) .& (second .== byte("a")) .& (third .== byte("i"))
-        return any(err .| fai)
+        return ByteLanes.any(err .| fai)
     }
 }

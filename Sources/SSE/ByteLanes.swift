@@ -18,4 +18,11 @@ public enum ByteLanes {
         let words = unsafeBitCast(mask, to: (UInt64, UInt64).self)
         return words.0 | words.1 != 0
     }
+
+    /// Whether one of the sixteen bytes from `offset` is CR or LF.
+    @inlinable @inline(__always)
+    public static func holdsLineEnd(_ bytes: UnsafeRawPointer, at offset: Int) -> Bool {
+        let lanes = load(bytes, at: offset)
+        return any((lanes .== Lanes(repeating: 0x0A)) .| (lanes .== Lanes(repeating: 0x0D)))
+    }
 }

@@ -96,7 +96,7 @@ public struct SSEParser: Sendable {
             let raw = all.baseAddress.map(UnsafeRawPointer.init)
             while index < count {
                 // Sixteen bytes at a time while none of them ends a line.
-                if let raw, index + 16 <= count, !Self.holdsLineEnd(raw, at: index) {
+                if let raw, index + 16 <= count, !ByteLanes.holdsLineEnd(raw, at: index) {
                     index += 16
                     continue
                 }
@@ -131,13 +131,6 @@ public struct SSEParser: Sendable {
             lineStart -= frameEnd
             scanned -= frameEnd
         }
-    }
-
-    /// Whether one of the 16 bytes from `offset` is CR or LF.
-    @inline(__always)
-    private static func holdsLineEnd(_ bytes: UnsafeRawPointer, at offset: Int) -> Bool {
-        let lanes = ByteLanes.load(bytes, at: offset)
-        return ByteLanes.any((lanes .== ByteLanes.Lanes(repeating: 0x0A)) .| (lanes .== ByteLanes.Lanes(repeating: 0x0D)))
     }
 
     private func pendingEvent() -> SSEEvent? {

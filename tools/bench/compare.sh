@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks, each running both systems in one run on the same loopback upstream and
 # traffic, in release builds:
-#   recorder  `tapedeck record` vs mitmproxy (reverse mode, streaming) vs direct  (recorder-bench --phases compare)
+#   recorder  `tapedeck record` vs mitmproxy (reverse mode, streaming) vs nginx (when installed) vs direct
+#             (recorder-bench --phases compare; with --pin, each proxy on its own CPU)
 #   gateway   `tapedeck route` vs LiteLLM proxy, same config and upstream, 50 clients (gateway-bench --litellm)
 #   storage   cassette file vs vcrpy YAML vs gzip -9 of the raw bytes            (cassette-bench --storage)
 #
 # Usage: tools/bench/compare.sh [--only recorder|gateway|storage] [--runs N] [--venvs DIR]
-#                               [--litellm PATH_TO_LITELLM_BIN] [--mitmdump PATH]
+#                               [--litellm PATH_TO_LITELLM_BIN] [--mitmdump PATH] [--nginx PATH] [--pin]
 # Peers live in virtual environments outside the repository (default /work/venvs, or $TAPEDECK_BENCH_VENVS):
 # mitmproxy 11.0.2 in DIR/mitm, vcrpy in DIR/vcrpy, both created when missing. LiteLLM: --litellm, else
 # the venv tools/litellm/check.py creates (.venv-litellm-1.85.0 at the repository root), else
@@ -18,6 +19,8 @@ runs=1
 venvs=${TAPEDECK_BENCH_VENVS:-/work/venvs}
 litellm=""
 mitmdump=""
+nginx=$(command -v nginx || true)
+pin=()
 while (($#)); do
   case "$1" in
     --only) only=$2; shift 2 ;;
@@ -25,6 +28,8 @@ while (($#)); do
     --venvs) venvs=$2; shift 2 ;;
     --litellm) litellm=$2; shift 2 ;;
     --mitmdump) mitmdump=$2; shift 2 ;;
+    --nginx) nginx=$2; shift 2 ;;
+    --pin) pin=(--pin); shift ;;
     *) echo "compare: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -68,8 +73,10 @@ for run in $(seq "$runs"); do
   echo
   echo "######## run $run of $runs"
   if wants recorder; then
-    echo; echo "load $(cut -d" " -f1-3 /proc/loadavg)"; echo "#### recorder: direct vs tapedeck record vs mitmproxy ($("$mitmdump" --version | head -1))"
-    .build/release/recorder-bench --phases compare --mitmdump "$mitmdump" --streams 50,200
+    peers=(--mitmdump "$mitmdump")
+    [[ -n $nginx ]] && peers+=(--nginx "$nginx")
+    echo; echo "load $(cut -d" " -f1-3 /proc/loadavg)"; echo "#### recorder: direct vs tapedeck record vs mitmproxy ($("$mitmdump" --version | head -1))${nginx:+ vs nginx ($("$nginx" -v 2>&1))}"
+    .build/release/recorder-bench --phases compare "${peers[@]}" "${pin[@]}" --streams 50,200
   fi
   if wants gateway; then
     echo; echo "load $(cut -d" " -f1-3 /proc/loadavg)"; echo "#### gateway: direct vs tapedeck route vs LiteLLM ($("${litellm%/litellm}/python" -m pip show litellm 2>/dev/null | grep '^Version' || echo "$litellm"))"

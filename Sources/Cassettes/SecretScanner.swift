@@ -68,29 +68,14 @@ public enum SecretScanner {
     private static func nextSecret(in bytes: UnsafeBufferPointer<UInt8>, from start: Int)
         -> (start: Int, shape: Shape, end: Int)?
     {
-        guard let base = bytes.baseAddress else { return nil }
-        let raw = UnsafeRawPointer(base)
-        let count = bytes.count
-        var index = start
         // Every prefix is at least three bytes long.
-        while index + 2 < count {
-            // Sixteen positions at a time: most stretches of text hold no two-byte prefix start.
-            if index + 17 <= count && !mayStartPrefix(in: raw, at: index) {
-                index += 16
-                continue
-            }
-            let stretchEnd = min(index + 16, count - 2)
-            while index < stretchEnd {
-                if mayStartPrefix(bytes[index], bytes[index + 1]),
-                    index == 0 || !isTokenCharacter(bytes[index - 1], punctuation: false),
-                    let (shape, end) = match(bytes, at: index)
-                {
-                    return (index, shape, end)
-                }
-                index += 1
-            }
+        ByteLanes.firstMatch(in: bytes, from: start, to: bytes.count - 2, reading: 17, mayHold: mayStartPrefix(in:at:)) { index in
+            guard mayStartPrefix(bytes[index], bytes[index + 1]),
+                index == 0 || !isTokenCharacter(bytes[index - 1], punctuation: false),
+                let (shape, end) = match(bytes, at: index)
+            else { return nil }
+            return (index, shape, end)
         }
-        return nil
     }
 
     /// Whether a prefix of `shapes` can start at one of the 16 positions from `offset` (17 bytes are read).

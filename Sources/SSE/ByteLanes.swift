@@ -25,4 +25,30 @@ public enum ByteLanes {
         let lanes = load(bytes, at: offset)
         return any((lanes .== Lanes(repeating: 0x0A)) .| (lanes .== Lanes(repeating: 0x0D)))
     }
+
+    /// The first non-nil `match(position)` for positions from `start` up to (not including)
+    /// `end`, asking `match` only inside stretches of sixteen positions that `mayHold(base,
+    /// first position)` lets through; `mayHold` may read `reading` bytes from the stretch's first
+    /// position, and is not asked where fewer remain (those positions are all tried).
+    @inlinable @inline(__always)
+    public static func firstMatch<Found>(
+        in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, reading: Int,
+        mayHold: (UnsafeRawPointer, Int) -> Bool, match: (Int) -> Found?
+    ) -> Found? {
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        var position = start
+        while position < end {
+            if position + reading <= bytes.count && !mayHold(raw, position) {
+                position += 16
+                continue
+            }
+            let stretchEnd = min(position + 16, end)
+            while position < stretchEnd {
+                if let found = match(position) { return found }
+                position += 1
+            }
+        }
+        return nil
+    }
 }

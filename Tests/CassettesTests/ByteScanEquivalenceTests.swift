@@ -26,11 +26,15 @@ struct ByteScanEquivalenceTests {
         return bytes
     }
 
+    /// Calls `check` with 20,000 inputs made from `seed`, and each one's iteration number.
+    static func forEachInput(seed: UInt64, _ check: ([UInt8], Int) -> Void) {
+        var random = SeededGenerator(seed: seed)
+        for iteration in 0..<20_000 { check(input(&random), iteration) }
+    }
+
     @Test("secret masking matches the reference on 20,000 inputs")
     func masking() {
-        var random = SeededGenerator(seed: 0x5EC2E7)
-        for iteration in 0..<20_000 {
-            let bytes = Self.input(&random)
+        Self.forEachInput(seed: 0x5EC2E7) { bytes, iteration in
             let expected = ReferenceSecretScanner.mask(bytes)
             #expect(SecretScanner.mask(bytes) == expected, "iteration \(iteration): \(String(decoding: bytes, as: UTF8.self))")
             #expect(SecretScanner.containsSecret(bytes) == (expected != bytes), "iteration \(iteration)")
@@ -39,9 +43,7 @@ struct ByteScanEquivalenceTests {
 
     @Test("block lengths match the reference on 20,000 inputs, contiguous or not")
     func blockLengths() {
-        var random = SeededGenerator(seed: 0xB10C)
-        for iteration in 0..<20_000 {
-            let bytes = Self.input(&random)
+        Self.forEachInput(seed: 0xB10C) { bytes, iteration in
             let expected = ReferenceBlockLengths.of(bytes)
             #expect(BlobCodec.blockLengths(bytes) == expected, "iteration \(iteration)")
             #expect(BlobCodec.blockLengths(bytes.lazy.map { $0 }) == expected, "iteration \(iteration), not contiguous")

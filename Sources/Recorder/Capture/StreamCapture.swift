@@ -107,22 +107,9 @@ public struct StreamCapture: Sendable {
     /// Whether the bytes contain `error` or `failed`, in one pass.
     static func mayBeError(_ raw: [UInt8]) -> Bool {
         raw.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            let count = bytes.count
-            var index = 0
-            while index + 5 <= count {
-                // Sixteen positions at a time: most stretches hold neither `err` nor `fai`.
-                if index + 18 <= count && !mayStartError(in: UnsafeRawPointer(base), at: index) {
-                    index += 16
-                    continue
-                }
-                let stretchEnd = min(index + 16, count - 4)
-                while index < stretchEnd {
-                    if startsError(bytes, at: index) { return true }
-                    index += 1
-                }
-            }
-            return false
+            ByteLanes.firstMatch(in: bytes, from: 0, to: bytes.count - 4, reading: 18, mayHold: mayStartError(in:at:)) {
+                startsError(bytes, at: $0) ? true : nil
+            } ?? false
         }
     }
 

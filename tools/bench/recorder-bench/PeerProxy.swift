@@ -35,7 +35,6 @@ final class MitmdumpProcess: BenchProxy {
     init(executable: String, upstreamPort: Int, scratch: URL) async throws {
         port = try await freeLoopbackPort()
         log = scratch.appendingPathComponent("mitmdump-\(port).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let addon = URL(fileURLWithPath: "tools/bench/mitm_stream.py").standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: addon) else {
             throw BenchError("\(addon) is missing; run recorder-bench from the repository root")
@@ -45,11 +44,7 @@ final class MitmdumpProcess: BenchProxy {
             "--set", "stream_large_bodies=1", "--set", "flow_detail=0", "--set", "termlog_verbosity=warn",
             "--set", "confdir=\(scratch.appendingPathComponent("mitmproxy-conf").path)", "-s", addon,
         ], proxy: true)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        try await waitUntilListening(port: port, process: process, name: "mitmdump", log: log)
+        try await launch(process, name: "mitmdump", port: port, log: log)
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -62,8 +57,7 @@ final class MitmdumpProcess: BenchProxy {
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        let last = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+        let last = lastLines(of: log)
         return "exited with status \(process.terminationStatus)" + (last.isEmpty ? "" : ": \(last)")
     }
 }
@@ -113,12 +107,7 @@ final class NginxProcess: BenchProxy {
         CPUPinning.configure(
             process, executable: URL(fileURLWithPath: executable), arguments: ["-p", folder.path, "-c", file.path, "-e", log.path],
             proxy: true)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        try await waitUntilListening(port: port, process: process, name: "nginx", log: log)
+        try await launch(process, name: "nginx", port: port, log: log)
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -127,8 +116,7 @@ final class NginxProcess: BenchProxy {
         // Stores nothing: a kill loses nothing (see `MitmdumpProcess.stop` on signal masks).
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        let last = text.split(separator: "\n").suffix(3).joined(separator: " | ")
+        let last = lastLines(of: log)
         return "stopped" + (last.isEmpty ? "" : ": \(last)")
     }
 }
@@ -143,8 +131,24 @@ func freeLoopbackPort() async throws -> Int {
     return port
 }
 
+/// Starts `process` with its output in `log` and returns once it listens on `port`.
+func launch(_ process: Process, name: String, port: Int, log: URL) async throws {
+    if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
+    let handle = try FileHandle(forWritingTo: log)
+    process.standardOutput = handle
+    process.standardError = handle
+    try process.run()
+    try await waitUntilListening(port: port, process: process, name: name, log: log)
+}
+
+/// The last three lines of a log, on one line.
+func lastLines(of log: URL) -> String {
+    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+    return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+}
+
 /// Returns once `port` accepts a connection; throws if `process` exits first or a minute passes.
-func waitUntilListening(port: Int, process: Process, name: String, log: URL) async throws {
+private func waitUntilListening(port: Int, process: Process, name: String, log: URL) async throws {
     let deadline = ContinuousClock.now + .seconds(60)
     while ContinuousClock.now < deadline {
         guard process.isRunning else { throw BenchError("\(name) exited during startup; its log is \(log.path)") }

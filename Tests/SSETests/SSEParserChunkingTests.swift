@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SSE
 
 /// Every corpus stream must parse identically however the transport splits it (swift-nio style).
@@ -30,7 +31,7 @@ struct SSEParserChunkingTests {
         let bytes = try Fixtures.bytes(path)
         let whole = SSEParser.parse(bytes)
         for seed in UInt64(1)...50 {
-            var generator = SplitMix64(seed: seed)
+            var generator = SeededGenerator(seed: seed)
             var parser = SSEParser()
             var frames: [SSEFrame] = []
             var start = 0
@@ -61,18 +62,5 @@ struct SSEParserChunkingTests {
     func roundTrip(path: String) throws {
         let bytes = try Fixtures.bytes(path)
         #expect(SSEEncoder.encode(SSEParser.parse(bytes)) == bytes)
-    }
-}
-
-/// A tiny seeded generator so split points are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import SSE
 
 /// The WHATWG parsing rules, one behaviour per test, on the hand-written edge-case fixtures.
@@ -128,7 +129,7 @@ struct SSEParserRobustnessTests {
 
     @Test("seeded random bytes never crash and always round-trip")
     func randomBytes() {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         let alphabet: [UInt8] = Array("data:event:id:retry: \r\n\n\n:abc{}\"".utf8) + [0, 0xFF, 0xEF, 0xBB, 0xBF]
         for _ in 0..<300 {
             let length = Int(generator.next() % 400)

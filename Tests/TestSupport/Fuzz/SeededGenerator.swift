@@ -1,24 +1,20 @@
-/// A SplitMix64 generator for fuzz tests: every random choice a fuzz case makes comes from one,
-/// so a case is reproduced exactly from its seed and iteration.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import Faults
 
-    public init(seed: UInt64) { state = seed }
+/// The generator of seeded tests (the faults' own SplitMix64, with helpers): every random choice a
+/// fuzz case makes comes from one, so a case is reproduced exactly from its seed and iteration.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var base: SplitMix64
+
+    public init(seed: UInt64) { base = SplitMix64(seed: seed) }
 
     /// The generator of one iteration of a campaign: independent of every other iteration, so one
     /// iteration can be replayed alone.
     public init(seed: UInt64, iteration: Int) {
-        var mixer = SeededGenerator(seed: seed ^ (UInt64(truncatingIfNeeded: iteration) &* 0xD134_2543_DE82_EF95))
-        state = mixer.next()
+        var mixer = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: iteration) &* 0xD134_2543_DE82_EF95))
+        base = SplitMix64(seed: mixer.next())
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { base.next() }
 
     /// A number in `0..<bound` (0 when the bound is not positive).
     public mutating func below(_ bound: Int) -> Int {

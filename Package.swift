@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.20.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
@@ -91,9 +92,11 @@ let package = Package(
         .target(
             name: "RouterGateway",
             dependencies: [
-                "Routing", "Dialects",
+                "Routing", "Dialects", "HTTPServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,7 +145,7 @@ let package = Package(
         ),
         // Test-only helpers shared by every test target (fixture lookup, log capture).
         .target(
-            name: "TestSupport", dependencies: [.product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"
+            name: "TestSupport", dependencies: ["Faults", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"
         ),
         .testTarget(name: "SSETests", dependencies: ["TestSupport", "SSE"]),
         .testTarget(name: "DialectsTests", dependencies: ["TestSupport", "Dialects", "SSE"]),

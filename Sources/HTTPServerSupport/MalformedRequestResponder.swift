@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// Answers a request the HTTP decoder cannot parse with a 400 (431 for oversized headers) whose
 /// JSON body says what was wrong, then closes the connection; NIO's own handler sends no body.
-/// Goes right after `configureHTTPServerPipeline(withErrorHandling: false)`, in `serve` and `record`.
+/// Goes right after `configureHTTPServerPipeline(withErrorHandling: false)`, in `serve` and `record`
+/// (`route`, whose pipeline carries HTTP types parts, has its own handler giving the same answer).
 public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = HTTPServerRequestPart
     public typealias InboundOut = HTTPServerRequestPart
@@ -37,8 +38,7 @@ public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableCha
             context.close(promise: nil)
             return
         }
-        let (status, reason) = Self.describe(parserError)
-        let body = Array(#"{"error":{"message":"tapedeck: \#(reason)","type":"invalid_request_error"}}"#.utf8)
+        let (status, body) = Self.answer(to: parserError)
         var head = HTTPResponseHead(version: .http1_1, status: status)
         head.headers.add(name: "content-type", value: "application/json")
         head.headers.add(name: "content-length", value: String(body.count))
@@ -47,6 +47,12 @@ public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableCha
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// The status and JSON body that answer a request the decoder failed on with `error`.
+    public static func answer(to error: HTTPParserError) -> (status: HTTPResponseStatus, body: [UInt8]) {
+        let (status, reason) = describe(error)
+        return (status, Array(#"{"error":{"message":"tapedeck: \#(reason)","type":"invalid_request_error"}}"#.utf8))
     }
 
     static func describe(_ error: HTTPParserError) -> (HTTPResponseStatus, String) {
@@ -61,6 +67,8 @@ public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableCha
             return (.badRequest, "the request line is not HTTP/1.x")
         case .invalidContentLength, .unexpectedContentLength:
             return (.badRequest, "the Content-Length header is invalid")
+        case .invalidEOFState:
+            return (.badRequest, "the request ended before its body was complete")
         default:
             return (.badRequest, "the request is not valid HTTP/1.1 (\(error))")
         }

@@ -29,7 +29,7 @@ public func buildGatewayApplication(
     }
     return Application(
         router: routes,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler()])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangupHandler(), MalformedRequestAnswer()])),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: settings.serverName),
         onServerRunning: onServerRunning,
         logger: logger)

@@ -30,23 +30,37 @@ public final class MalformedRequestResponder: ChannelDuplexHandler, RemovableCha
     }
 
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
-            context.fireErrorCaught(error)
-            return
+        switch Self.action(for: error, responding: responding) {
+        case .pass: context.fireErrorCaught(error)
+        case .close: context.close(promise: nil)
+        case .answer(let status, let body):
+            var head = HTTPResponseHead(version: .http1_1, status: status)
+            head.headers.add(name: "content-type", value: "application/json")
+            head.headers.add(name: "content-length", value: String(body.count))
+            head.headers.add(name: "connection", value: "close")
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
-        guard !responding else {
-            context.close(promise: nil)
-            return
-        }
-        let (status, body) = Self.answer(to: parserError)
-        var head = HTTPResponseHead(version: .http1_1, status: status)
-        head.headers.add(name: "content-type", value: "application/json")
-        head.headers.add(name: "content-length", value: String(body.count))
-        head.headers.add(name: "connection", value: "close")
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    /// What a server does about an error in its pipeline.
+    public enum Action: Sendable {
+        /// Not a parser error: pass it on.
+        case pass
+        /// A parser error in the middle of a response: no second response may start, so close.
+        case close
+        /// Answer with this status and JSON body, then close.
+        case answer(HTTPResponseStatus, [UInt8])
+    }
+
+    /// What to do about `error`, given whether a response is being written.
+    public static func action(for error: any Error, responding: Bool) -> Action {
+        guard let parserError = error as? HTTPParserError else { return .pass }
+        guard !responding else { return .close }
+        let (status, body) = answer(to: parserError)
+        return .answer(status, body)
     }
 
     /// The status and JSON body that answer a request the decoder failed on with `error`.

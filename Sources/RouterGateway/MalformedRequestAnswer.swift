@@ -31,21 +31,17 @@ final class MalformedRequestAnswer: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
-            context.fireErrorCaught(error)
-            return
+        switch MalformedRequestResponder.action(for: error, responding: responding) {
+        case .pass: context.fireErrorCaught(error)
+        case .close: context.close(promise: nil)
+        case .answer(let status, let body):
+            let head = HTTPResponse(
+                status: .init(code: Int(status.code), reasonPhrase: status.reasonPhrase),
+                headerFields: [.contentType: "application/json", .contentLength: String(body.count), .connection: "close"])
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         }
-        guard !responding else {
-            context.close(promise: nil)
-            return
-        }
-        let (status, body) = MalformedRequestResponder.answer(to: parserError)
-        let head = HTTPResponse(
-            status: .init(code: Int(status.code), reasonPhrase: status.reasonPhrase),
-            headerFields: [.contentType: "application/json", .contentLength: String(body.count), .connection: "close"])
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

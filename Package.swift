@@ -148,6 +148,13 @@ let package = Package(
             name: "TestSupport", dependencies: ["Faults", .product(name: "Logging", package: "swift-log")], path: "Tests/TestSupport"
         ),
         .testTarget(name: "SSETests", dependencies: ["TestSupport", "SSE"]),
+        .testTarget(
+            name: "HTTPServerSupportTests",
+            dependencies: [
+                "HTTPServerSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "DialectsTests", dependencies: ["TestSupport", "Dialects", "SSE"]),
         .testTarget(
             name: "AnalysisTests",

@@ -21,11 +21,11 @@ struct ErrorWordScanTests {
         return contains("error") || contains("failed")
     }
 
-    @Test("matches the plain definition on 20,000 inputs, words at every offset")
+    @Test("matches the plain definition on 5,000 inputs, words at every offset")
     func matchesReference() {
         var random = SeededGenerator(seed: 0xE5505)
         var found = 0
-        for iteration in 0..<20_000 {
+        for iteration in 0..<5_000 {
             var bytes: [UInt8] = []
             for _ in 0..<random.below(random.chance(1, in: 4) ? 200 : 12) {
                 bytes += random.chance(1, in: 20) ? random.pick(Self.pieces) : random.pick(Array(Self.pieces[9...]))
@@ -35,7 +35,7 @@ struct ErrorWordScanTests {
             #expect(StreamCapture.mayBeError(bytes) == expected, "iteration \(iteration): \(String(decoding: bytes, as: UTF8.self))")
         }
         // Both answers occur often enough to mean something.
-        #expect(found > 2_000 && found < 18_000)
+        #expect(found > 500 && found < 4_500)
     }
 
     @Test("a word at the very end or cut short by it", arguments: ["error", "failed", "x error", "0123456789abcdefghij failed"])

@@ -1,6 +1,8 @@
 import Cassettes
 import Dialects
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
 import Recorder
 import Testing
 
@@ -69,8 +71,15 @@ extension OpenExchangeTests {
     @Test("the head and first frame reach the client while the open row is still being made")
     func firstFrameDoesNotWaitForTheOpenRow() async throws {
         let release = Gate()
-        let sinkMayBegin = DispatchSemaphore(value: 0)
-        let harness = try await RecorderHarness(wrapSink: { SlowBeginSink(inner: $0, gate: sinkMayBegin) }) { _, responder in
+        // Signalled from the client connection's event loop when the first body bytes arrive: the
+        // sink's `begin` holds a pool thread only until then, however busy the test process is.
+        let firstFrameArrived = DispatchSemaphore(value: 0)
+        let sink = NIOLockedValueBox<SlowBeginSink?>(nil)
+        let harness = try await RecorderHarness(wrapSink: { inner in
+            let slow = SlowBeginSink(inner: inner, gate: firstFrameArrived)
+            sink.withLockedValue { $0 = slow }
+            return slow
+        }) { _, responder in
             try await responder.head(.ok, [("content-type", "text/event-stream")])
             try await responder.send("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Once\"}}]}\n\n")
             await release.wait()
@@ -79,33 +88,65 @@ extension OpenExchangeTests {
         }
         defer { harness.remove() }
         let connection = try await harness.connect()
+        try await connection.channel.pipeline.addHandler(FirstBodySignal(firstFrameArrived), position: .first).get()
         try await connection.send(
             .POST, "/v1/chat/completions", headers: [("content-type", "application/json")],
             body: Array(#"{"model":"gpt-4o","messages":[],"stream":true}"#.utf8))
-        // The sink holds `begin` for up to 30 s: a relay that waited for it would miss this.
-        try await within(10, "the first frame at the client while the sink's begin is held") {
+        try await within(10, "the first frame at the client") {
             while let part = try await connection.next() {
                 if case .body = part { return }
             }
         }
-        sinkMayBegin.signal()
         release.open()
         _ = await connection.response()
         let recorded = try await harness.finish()
         #expect(recorded.map(\.ending) == [.complete])
+        // A relay that waited for `begin` would have left it blocked until its 10 s ran out.
+        let waited = try #require(sink.withLockedValue { $0 }).waitResult
+        #expect(waited == .success, "the open row held the first frame back")
     }
 }
 
-/// A sink whose `begin` waits for a semaphore (30 s at most) before handing over.
-private struct SlowBeginSink: InteractionSink {
+/// A sink whose `begin` waits for a semaphore (10 s at most) before handing over, and remembers
+/// whether the semaphore came.
+private final class SlowBeginSink: InteractionSink, @unchecked Sendable {
     let inner: CassetteSink
     let gate: DispatchSemaphore
+    private let result = NIOLockedValueBox<DispatchTimeoutResult?>(nil)
+
+    init(inner: CassetteSink, gate: DispatchSemaphore) {
+        self.inner = inner
+        self.gate = gate
+    }
+
+    var waitResult: DispatchTimeoutResult? { result.withLockedValue { $0 } }
 
     func record(_ interaction: Interaction) { inner.record(interaction) }
     func begin(_ interaction: Interaction) {
-        _ = gate.wait(timeout: .now() + 30)
+        let waited = gate.wait(timeout: .now() + 10)
+        result.withLockedValue { $0 = waited }
         inner.begin(interaction)
     }
     var queueDepth: Int { inner.queueDepth }
     func close() async { await inner.close() }
+}
+
+/// Signals once when the first frame's text arrives at the client connection, on its event loop:
+/// placed first in the pipeline, it sees the socket's bytes before any decoding.
+private final class FirstBodySignal: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private let semaphore: DispatchSemaphore
+    // Event-loop confined, like every handler's state.
+    private var signalled = false
+
+    init(_ semaphore: DispatchSemaphore) { self.semaphore = semaphore }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        if !signalled, buffer.readableBytesView.firstRange(of: Array("Once".utf8)) != nil {
+            signalled = true
+            semaphore.signal()
+        }
+        context.fireChannelRead(data)
+    }
 }

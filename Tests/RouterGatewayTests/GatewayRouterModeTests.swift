@@ -24,7 +24,10 @@ struct InMemoryTransport: UpstreamTransport {
 
 /// The gateway in Hummingbird's `.router` mode: requests go straight to the router, no socket.
 func withRouterModeGateway(settings: GatewaySettings = GatewaySettings(), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-    let config = try RouterConfigLoader.parse(yaml: gatewayConfig(base: "http://unused.invalid"), file: "gateway-test.yaml", environment: [:]).config
+    // Nothing here tests timeouts: long ones, so a test starved by a busy machine cannot time out
+    // mid-stream and fall back.
+    let yaml = gatewayConfig(base: "http://unused.invalid", timeout: 120, idleTimeout: 120)
+    let config = try RouterConfigLoader.parse(yaml: yaml, file: "gateway-test.yaml", environment: [:]).config
     let application = buildGatewayApplication(config: config, transport: InMemoryTransport(), settings: settings)
     try await application.test(.router) { client in try await test(client) }
 }

@@ -163,7 +163,7 @@ extension ProxyExchange {
             termination = .finished
             delivered = endDelivered
         case .failed(let error): termination = control.reason?.termination ?? UpstreamErrorClassifier.termination(for: error)
-        case .closed, .unexpectedHead: termination = control.reason?.termination ?? .closedEarly
+        case .closed, .outOfOrder: termination = control.reason?.termination ?? .closedEarly
         case .clientGone: termination = control.reason?.termination ?? .clientAborted
         }
         let client: ClientDisposition

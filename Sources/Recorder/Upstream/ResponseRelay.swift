@@ -18,8 +18,8 @@ final class ResponseRelay: @unchecked Sendable {
         case failed(any Error)
         /// The upstream closed the connection before the end of the response.
         case closed
-        /// A second head where body parts were expected.
-        case unexpectedHead
+        /// A part out of order: a second head, or body before the head (a broken upstream).
+        case outOfOrder
         /// The client connection failed or closed.
         case clientGone
     }
@@ -90,7 +90,7 @@ final class ResponseRelay: @unchecked Sendable {
             relayHead(head)
         case (.awaitingHead, .body), (.awaitingHead, .end):
             // The decoder never gives these before a head; an upstream that did is broken.
-            finish(.unexpectedHead)
+            finish(.outOfOrder)
         case (.relaying, .body(let chunk)):
             stopWaiting()
             pending.append(chunk)
@@ -107,7 +107,7 @@ final class ResponseRelay: @unchecked Sendable {
             }
         case (.relaying, .head):
             flush()
-            finish(.unexpectedHead)
+            finish(.outOfOrder)
         case (.ending, _), (.done, _):
             break
         }

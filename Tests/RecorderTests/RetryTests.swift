@@ -19,16 +19,23 @@ struct RetryTests {
         try await responder.end()
     }
 
-    @Test("a POST the upstream reads and then resets on a reused connection is sent once; the client sees the reset")
-    func resetAfterReadingIsNotResent() async throws {
-        let harness = try await RecorderHarness { request, responder in
-            // The second request on a kept-alive connection is read whole, then the connection reset.
+    /// A recorder in front of an upstream that answers the first request on each connection and
+    /// meets every later one, read whole, with `failure` (a reset or a cut).
+    static func harnessFailingReuse(_ failure: @escaping @Sendable (UpstreamResponder) async -> Void) async throws
+        -> RecorderHarness
+    {
+        try await RecorderHarness { request, responder in
             if request.indexOnConnection > 0 {
-                await responder.reset()
+                await failure(responder)
                 return
             }
             try await Self.answer(request, responder)
         }
+    }
+
+    @Test("a POST the upstream reads and then resets on a reused connection is sent once; the client sees the reset")
+    func resetAfterReadingIsNotResent() async throws {
+        let harness = try await Self.harnessFailingReuse { await $0.reset() }
         defer { harness.remove() }
         let client = try await harness.connect()
         try await client.send(.POST, Self.path, body: Array("{\"a\":1}".utf8))
@@ -48,13 +55,7 @@ struct RetryTests {
 
     @Test("a POST whose reused connection the upstream closes as it arrives is sent once; the client sees the connection end")
     func closeAfterReadingIsNotResent() async throws {
-        let harness = try await RecorderHarness { request, responder in
-            if request.indexOnConnection > 0 {
-                await responder.cut()
-                return
-            }
-            try await Self.answer(request, responder)
-        }
+        let harness = try await Self.harnessFailingReuse { await $0.cut() }
         defer { harness.remove() }
         let client = try await harness.connect()
         try await client.send(.POST, Self.path, body: Array("{\"a\":1}".utf8))
@@ -71,13 +72,7 @@ struct RetryTests {
 
     @Test("a GET whose reused connection the upstream closes as it arrives is sent again on a new one, the client none the wiser")
     func idempotentIsResent() async throws {
-        let harness = try await RecorderHarness { request, responder in
-            if request.indexOnConnection > 0 {
-                await responder.cut()
-                return
-            }
-            try await Self.answer(request, responder)
-        }
+        let harness = try await Self.harnessFailingReuse { await $0.cut() }
         defer { harness.remove() }
         let client = try await harness.connect()
         for _ in 0..<2 {
